@@ -154,3 +154,10 @@ class Config:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate config/flux.yaml; InputError (exit 4) lists every problem at once."""
+    from .config_loader import load  # the loader builds this module's dataclasses
+
+    return load(path)

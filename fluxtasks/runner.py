@@ -8,7 +8,7 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 import sh
 
@@ -71,7 +71,7 @@ class Runner:
             print(("would run: " if self.dry_run else "+ ") + shlex.join(args), file=self.log)
         if self.dry_run:
             return Result(args, 0, "", "")
-        command = sh.Command(self.which(args[0]))
+        command: Any = sh.Command(self.which(args[0]))
         kwargs: dict[str, object] = {
             "_env": dict(self._env()),
             "_tty_out": False,

@@ -1,0 +1,99 @@
+"""Read a YAML file into nodes that remember where they came from (line:col for errors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+STR = "tag:yaml.org,2002:str"
+_SCALARS = SafeConstructor()
+
+
+class YamlSourceError(Exception):
+    """The text is not YAML we accept; `line`/`col` are 1-based."""
+
+    def __init__(self, line: int, col: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+        self.message = message
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Rejects aliases: they let a tiny file expand into a huge one (billion laughs)."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise YamlSourceError(
+                mark.line + 1,
+                mark.column + 1,
+                "YAML aliases are not supported; write the value out",
+            )
+        return super().compose_node(parent, index)
+
+
+def compose(text: str) -> Node | None:
+    """Parse one YAML document into its node tree (None for an empty document)."""
+    try:
+        return yaml.compose(text, Loader=_NoAliasLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlSourceError(line, col, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlSourceError(1, 1, f"invalid YAML: {exc}") from None
+
+
+def position(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def scalar(node: ScalarNode) -> Any:
+    """The Python value of a scalar, as yaml.v2 would decode it into an interface{}.
+
+    Timestamps stay strings (yaml.v2 keeps them as text for untyped targets).
+    """
+    tag = node.tag
+    if tag == STR or tag == "tag:yaml.org,2002:timestamp":
+        return node.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return _SCALARS.construct_yaml_bool(node)
+    if tag == "tag:yaml.org,2002:int":
+        return _SCALARS.construct_yaml_int(node)
+    if tag == "tag:yaml.org,2002:float":
+        return _SCALARS.construct_yaml_float(node)
+    raise YamlSourceError(*position(node), f"unsupported YAML tag {tag}")
+
+
+def plain_data(node: Node) -> Any:
+    """Convert a subtree to plain Python data with string keys (as JSON would have it)."""
+    if isinstance(node, MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = plain_data(key_node)
+            if isinstance(key, (dict, list)):
+                raise YamlSourceError(*position(key_node), "mapping keys must be scalars")
+            out[_json_key(key)] = plain_data(value_node)
+        return out
+    if isinstance(node, SequenceNode):
+        return [plain_data(item) for item in node.value]
+    assert isinstance(node, ScalarNode)
+    value = scalar(node)
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise YamlSourceError(*position(node), f"{node.value} cannot be represented in JSON")
+    return value
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
