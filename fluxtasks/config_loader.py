@@ -165,6 +165,7 @@ class _Builder:
         self.root = path.parent.parent if path.parent.name == "config" else path.parent
         self.problems: list[Problem] = []
         self.item_nodes: dict[str, Node] = {}  # "sources[2]" -> its node, for later errors
+        self.broken_sources: set[tuple[str, str]] = set()  # (kind, name) of sources with problems
 
     # -- reporting ---------------------------------------------------------
 
@@ -484,9 +485,12 @@ class _Builder:
             return []
         out: list[Source] = []
         for i, node in enumerate(_items(self, entry[1], "sources")):
+            before = len(self.problems)
             source = self.source(node, f"sources[{i}]", defaults)
-            if source is not None:
+            if source is not None and len(self.problems) == before:
                 out.append(source)
+            else:
+                self.broken_sources.add(_raw_kind_name(node))
         return out
 
     def source(self, node: Node, path: str, defaults: dict[str, Any]) -> Source | None:
@@ -585,7 +589,7 @@ class _Builder:
             self.error(
                 node,
                 path,
-                f"{text!r} is not a valid {kind} URL: use a {'/'.join(s + '://' for s in schemes)} URL with a host",
+                f"{text!r} is not a valid {kind} URL: the scheme must be {' or '.join(schemes)} and a host is required",
             )
             return None
         return text
@@ -678,6 +682,8 @@ class _Context:
         if declared:
             return ObjectRef(canonical, name, declared[0].namespace)
         if not dot:
+            if (canonical, name) in self.b.broken_sources:
+                return None  # that source's own problem is already reported
             self.b.error(
                 node,
                 path,
@@ -810,6 +816,8 @@ class _Context:
             source = self.source_ref(
                 get["source"], f"{path}.source", KS_SOURCE_KINDS, "GitRepository"
             )
+        elif default_source is None and self.b.broken_sources:
+            source = None  # the broken source is reported; a default may come back with it
         elif default_source is None:
             b.error(
                 get["name"],
@@ -1178,6 +1186,14 @@ def _items(b: _Builder, node: Node, path: str) -> list[Node]:
     for i, item in enumerate(node.value):
         b.item_nodes[f"{path}[{i}]"] = item
     return list(node.value)
+
+
+def _raw_kind_name(node: Node) -> tuple[str, str]:
+    """(kind, name) as written, for an entry that failed validation."""
+    if not isinstance(node, MappingNode):
+        return ("", "")
+    keys = {k.value: v.value for k, v in node.value if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)}
+    return (str(keys.get("kind", "")), str(keys.get("name", "")))
 
 
 def _join(path: str, key: str) -> str:
