@@ -1,0 +1,135 @@
+"""Server-side apply the Flux objects under resources/, one kubectl call per group.
+
+Files are found by the naming convention the old make targets used — `flux-source-*`,
+`flux-ks-*`, `flux-hr-*` YAML anywhere under resourcesDir, hand-written ones included —
+sorted by path so every run applies the same argv. Applying generated files that no
+longer match config/flux.yaml would push stale objects, so drift refuses unless the user
+says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cluster import ClusterTarget
+from .config import Config
+from .errors import CheckFailed
+from .runner import Runner
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str  # "sources"
+    prefix: str  # "flux-source-"
+
+
+GROUPS = {
+    "sources": Group("sources", "flux-source-"),
+    "kustomizations": Group("kustomizations", "flux-ks-"),
+    "helm-releases": Group("helm-releases", "flux-hr-"),
+}
+ALL_GROUPS = ("sources", "kustomizations", "helm-releases")  # the order `flux.apply` uses
+
+
+@dataclass(frozen=True)
+class Discovered:
+    files: tuple[Path, ...]
+    skipped_links: tuple[Path, ...]
+
+
+def discover(resources_dir: Path, prefix: str) -> Discovered:
+    """Every `<prefix>*.yaml` file under resources_dir, sorted by relative path.
+
+    Symlinks are skipped (and reported): they could point out of the tree."""
+    files: list[tuple[str, Path]] = []
+    links: list[Path] = []
+    for folder, dirs, names in os.walk(resources_dir, followlinks=False):
+        dirs.sort()
+        for name in sorted(names):
+            if not (name.startswith(prefix) and name.endswith(YAML_SUFFIXES)):
+                continue
+            path = Path(folder) / name
+            if path.is_symlink():
+                links.append(path)
+                continue
+            files.append((path.relative_to(resources_dir).as_posix(), path))
+    return Discovered(tuple(p for _, p in sorted(files)), tuple(links))
+
+
+def drift(config: Config) -> list[str]:
+    """What `flux.update --check` would report, as lines; empty when generated files are current."""
+    from .generate import plan_update  # issue 2's planner: the single call into the generator
+
+    plan = plan_update(config)
+    lines = [
+        f"{plan.shown_dir}/{change.path}: would be {change.action}d" for change in plan.pending
+    ]
+    return lines + list(plan.drift_notes)
+
+
+def check_drift(
+    config: Config, *, allow_drift: bool, dry_run: bool, say: Callable[[str], None]
+) -> None:
+    """Refuse (exit 1) when generated files drift, unless allowed; a dry run only warns."""
+    found = drift(config)
+    if not found:
+        return
+    if allow_drift:
+        say(f"warning: applying despite drift (--allow-drift): {'; '.join(found)}")
+        return
+    hint = "run `invoke flux.update` and commit, or pass --allow-drift"
+    if dry_run:
+        say(
+            f"note: a real run would refuse: generated files are out of date ({'; '.join(found)}); {hint}"
+        )
+        return
+    raise CheckFailed(
+        "refusing to apply: generated files are out of date with config/flux.yaml:",
+        *(f"  {line}" for line in found),
+        hint,
+    )
+
+
+def apply_argv(target: ClusterTarget, files: Sequence[Path], *, server_dry_run: bool) -> list[str]:
+    args = ["apply", "--server-side"]
+    for path in files:
+        args += ["-f", str(path)]
+    if server_dry_run:
+        args.append("--dry-run=server")
+    return target.kubectl(*args)
+
+
+def apply_groups(
+    config: Config,
+    target: ClusterTarget,
+    runner: Runner,
+    groups: Sequence[str],
+    *,
+    server_dry_run: bool = False,
+    say: Callable[[str], None] = lambda line: None,
+) -> int:
+    """Apply each group in order (one kubectl call each); returns the number of files applied.
+
+    Call `check_drift` first: applying stale generated files would push stale objects."""
+    shown_dir = config.display(config.resources_dir)
+    total = 0
+    for name in groups:
+        group = GROUPS[name]
+        found = discover(config.resources_dir, group.prefix)
+        for link in found.skipped_links:
+            say(f"skipped symlink {config.display(link)} (symlinks are never applied)")
+        if not found.files:
+            say(f"no {group.prefix}*.yaml files under {shown_dir}/: nothing to apply for {name}")
+            continue
+        mode = " (server dry run)" if server_dry_run else ""
+        say(f"applying {len(found.files)} {group.prefix}* file(s) to {target.describe()}{mode}")
+        result = runner.run(apply_argv(target, found.files, server_dry_run=server_dry_run))
+        for line in result.stdout.splitlines():
+            say(f"  {line}")
+        total += len(found.files)
+    return total

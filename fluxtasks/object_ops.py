@@ -1,0 +1,161 @@
+"""Suspend, resume and reconcile one Flux object through the flux CLI.
+
+Thin wrappers with two corrections to the CLI's exit codes: `flux suspend`/`flux resume`
+of a missing object print a `✗` line but exit 0, which we turn into a failure; and
+`flux resume` runs with `--wait=false`, because before Flux 2.9 it exits 0 after a failed
+wait — we wait by reading status ourselves instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .cluster import ClusterTarget
+from .errors import CheckFailed, InputError
+from .runner import Runner
+from .watch import WaitResult, wait_for
+
+DEFAULT_NAMESPACE = "flux-system"
+
+
+@dataclass(frozen=True)
+class FluxKind:
+    kind: str  # "HelmRelease"
+    cli: tuple[str, ...]  # the words the flux CLI takes: ("helmrelease",), ("source", "git")
+
+    @property
+    def human(self) -> str:
+        return " ".join(self.cli)
+
+
+FLUX_KINDS = {
+    "HelmRelease": FluxKind("HelmRelease", ("helmrelease",)),
+    "Kustomization": FluxKind("Kustomization", ("kustomization",)),
+    "GitRepository": FluxKind("GitRepository", ("source", "git")),
+    "HelmRepository": FluxKind("HelmRepository", ("source", "helm")),
+    "OCIRepository": FluxKind("OCIRepository", ("source", "oci")),
+}
+_ALIASES = {
+    "HelmRelease": ("hr", "helmrelease", "helmreleases"),
+    "Kustomization": ("ks", "kustomization", "kustomizations"),
+    "GitRepository": ("git", "gitrepository", "gitrepositories", "source-git"),
+    "HelmRepository": ("helm", "helmrepository", "helmrepositories", "source-helm"),
+    "OCIRepository": ("oci", "ocirepository", "ocirepositories", "source-oci"),
+}
+KIND_WORDS = {alias: FLUX_KINDS[kind] for kind, aliases in _ALIASES.items() for alias in aliases}
+
+
+def resolve_kind(text: str) -> FluxKind:
+    """`hr`, `helmrelease`, `HelmRelease`, `ks`, `git`, `source-git`, … -> the kind."""
+    found = KIND_WORDS.get(text.strip().lower().replace(" ", "-"))
+    if found is None:
+        choices = ", ".join(aliases[0] + "|" + aliases[1] for aliases in _ALIASES.values())
+        raise InputError(f"unknown kind {text!r}; use one of: {choices}")
+    return found
+
+
+def declared_namespace(
+    declared: Iterable[tuple[str, str, str]], kind: str, name: str
+) -> str | None:
+    """The namespace the config declares `kind/name` in, when exactly one matches."""
+    namespaces = {ns for k, ns, n in declared if k == kind and n == name}
+    return namespaces.pop() if len(namespaces) == 1 else None
+
+
+def failure_lines(stderr: str) -> list[str]:
+    """The `✗ …` lines of flux's stderr, without the symbol."""
+    return [
+        line.strip()[1:].strip() for line in stderr.splitlines() if line.strip().startswith("✗")
+    ]
+
+
+def suspend(
+    target: ClusterTarget, runner: Runner, kind: FluxKind, name: str, namespace: str
+) -> str:
+    """`flux suspend`; a missing object (flux: exit 0) is a CheckFailed here."""
+    result = runner.run(target.flux("suspend", *kind.cli, name, "-n", namespace))
+    _refuse_failures(result.stderr, kind, name, namespace, target)
+    return f"suspended {kind.kind} {namespace}/{name}"
+
+
+def resume_argv(target: ClusterTarget, kind: FluxKind, name: str, namespace: str) -> list[str]:
+    return target.flux("resume", *kind.cli, name, "-n", namespace, "--wait=false")
+
+
+def resume(
+    target: ClusterTarget,
+    runner: Runner,
+    kind: FluxKind,
+    name: str,
+    namespace: str,
+    *,
+    timeout: float,
+    interval: float,
+    say: Callable[[str], None] = lambda line: None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WaitResult:
+    """`flux resume --wait=false`, then wait for Ready by reading status ourselves."""
+    result = runner.run(resume_argv(target, kind, name, namespace))
+    _refuse_failures(result.stderr, kind, name, namespace, target)
+    if not runner.dry_run:
+        say(f"resumed {kind.kind} {namespace}/{name}; waiting for it to become ready")
+    return wait_for(
+        target,
+        runner,
+        [(kind.kind, namespace, name)],
+        timeout=timeout,
+        interval=interval,
+        say=say,
+        clock=clock,
+        sleep=sleep,
+    )
+
+
+def reconcile(
+    target: ClusterTarget,
+    runner: Runner,
+    kind: FluxKind,
+    name: str,
+    namespace: str,
+    *,
+    with_source: bool = False,
+    timeout: str | None = None,
+    progress: Callable[[str], None] = lambda line: None,
+) -> None:
+    """`flux reconcile`, its progress lines passed through; any failure is a CheckFailed."""
+    if with_source and kind.kind not in ("HelmRelease", "Kustomization"):
+        raise InputError("--with-source applies to helmrelease and kustomization only")
+    args = ["reconcile", *kind.cli, name, "-n", namespace]
+    if with_source:
+        args.append("--with-source")
+    if timeout:
+        args += ["--timeout", timeout]
+    argv = target.flux(*args)
+    lines: list[str] = []
+
+    def collect(line: str) -> None:
+        lines.append(line)
+        progress(line.rstrip("\n"))
+
+    result = runner.run(argv, ok_codes=range(256), on_stderr=collect)
+    if result.exit_code == 0:
+        return
+    failures = failure_lines("".join(lines)) or [f"flux reconcile exited {result.exit_code}"]
+    message = failures[-1]
+    if message == "resource is suspended":
+        message += f"; resume it first: invoke flux.resume {kind.cli[-1]} {name} -n {namespace}"
+    raise CheckFailed(f"{kind.kind} {namespace}/{name}: {message}")
+
+
+def _refuse_failures(
+    stderr: str, kind: FluxKind, name: str, namespace: str, target: ClusterTarget
+) -> None:
+    failures = failure_lines(stderr)
+    if not failures:
+        return
+    if any("not found" in f for f in failures):
+        raise CheckFailed(f"{kind.kind} {namespace}/{name} not found on {target.describe()}")
+    raise CheckFailed(*(f"{kind.kind} {namespace}/{name}: {f}" for f in failures))

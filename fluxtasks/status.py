@@ -1,0 +1,335 @@
+"""Flux object status read straight from the API server, classified by the kstatus rules.
+
+`flux get` has no machine-readable output and `flux resume` cannot be trusted to report a
+failed wait before Flux 2.9, so we read objects ourselves: one `kubectl get <five kinds>
+-A -o json` per poll, whatever the number of objects, parsed into frozen dataclasses.
+
+Classification follows the kstatus rules the flux CLI waits with, in their order:
+a deletion timestamp -> terminating; `status.observedGeneration` != `metadata.generation`
+-> in progress; the first of `Reconciling=True` (in progress) or `Stalled=True` (failed) in
+list order; `Ready=True` -> ready, `Ready=False/Unknown` -> in progress; no Ready
+condition -> current, which counts as ready. `spec.suspend` is reported beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from .cluster import ClusterTarget
+from .errors import CheckFailed, CommandFailed, ToolError
+from .runner import Runner
+
+# plural.group of every Flux kind we report, in the order of the `kubectl get` argument.
+STATUS_RESOURCES: dict[str, str] = {
+    "kustomizations.kustomize.toolkit.fluxcd.io": "Kustomization",
+    "helmreleases.helm.toolkit.fluxcd.io": "HelmRelease",
+    "gitrepositories.source.toolkit.fluxcd.io": "GitRepository",
+    "helmrepositories.source.toolkit.fluxcd.io": "HelmRepository",
+    "ocirepositories.source.toolkit.fluxcd.io": "OCIRepository",
+}
+KINDS = tuple(STATUS_RESOURCES.values())
+
+ObjectKey = tuple[str, str, str]  # (kind, namespace, name), as Config.declared() yields
+
+
+class Phase(Enum):
+    READY = "ready"
+    IN_PROGRESS = "in progress"
+    FAILED = "failed"
+    TERMINATING = "terminating"
+
+
+@dataclass(frozen=True)
+class Health:
+    phase: Phase
+    message: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    type: str
+    status: str  # "True" | "False" | "Unknown"
+    reason: str = ""
+    message: str = ""
+    observed_generation: int | None = None
+
+
+@dataclass(frozen=True)
+class FluxObject:
+    kind: str
+    namespace: str
+    name: str
+    generation: int | None = None
+    observed_generation: int | None = None
+    suspended: bool = False
+    deleting: bool = False
+    conditions: tuple[Condition, ...] = ()
+    revision: str = ""
+    repository_type: str | None = None  # HelmRepository spec.type ("oci" is never reconciled)
+    last_handled_reconcile_at: str | None = None
+
+    @property
+    def key(self) -> ObjectKey:
+        return (self.kind, self.namespace, self.name)
+
+    @property
+    def display(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+    def condition(self, type_: str) -> Condition | None:
+        for cond in self.conditions:
+            if cond.type == type_:
+                return cond
+        return None
+
+    @property
+    def health(self) -> Health:
+        return classify(self)
+
+    @property
+    def ready_status(self) -> str:
+        """The Ready condition's status as `flux get` shows it ("False" when there is none)."""
+        ready = self.condition("Ready")
+        return ready.status if ready else "False"
+
+
+def classify(obj: FluxObject) -> Health:
+    """Apply the kstatus rules (see the module docstring) to one object."""
+    if obj.deleting:
+        return Health(Phase.TERMINATING, "deletion in progress")
+    if obj.kind == "HelmRepository" and obj.repository_type == "oci":
+        # Static object: the controller never reconciles it; `flux get` shows it Ready.
+        return Health(Phase.READY, "Helm repository is Ready")
+    if obj.observed_generation != obj.generation:
+        observed = "none" if obj.observed_generation is None else obj.observed_generation
+        return Health(
+            Phase.IN_PROGRESS,
+            f"generation {obj.generation} not yet observed (observed: {observed})",
+        )
+    for cond in obj.conditions:
+        if cond.type == "Reconciling" and cond.status == "True":
+            return Health(Phase.IN_PROGRESS, cond.message or "reconciling")
+        if cond.type == "Stalled" and cond.status == "True":
+            return Health(Phase.FAILED, cond.message or cond.reason or "stalled")
+    ready = obj.condition("Ready")
+    if ready is None:
+        return Health(Phase.READY, "")
+    if ready.status != "True":
+        return Health(Phase.IN_PROGRESS, ready.message or f"Ready={ready.status}")
+    if ready.observed_generation and ready.observed_generation != obj.generation:
+        return Health(
+            Phase.IN_PROGRESS, f"Ready condition is from generation {ready.observed_generation}"
+        )
+    return Health(Phase.READY, ready.message)
+
+
+def ready_message(obj: FluxObject) -> str:
+    """The message to show for an object: the Ready message, as `flux get` prints it."""
+    if obj.kind == "HelmRepository" and obj.repository_type == "oci":
+        return "Helm repository is Ready"
+    ready = obj.condition("Ready")
+    if ready is None:
+        return "waiting to be reconciled"
+    return ready.message
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _revision(kind: str, status: Mapping[str, Any]) -> str:
+    if kind == "Kustomization":
+        return _str(status.get("lastAppliedRevision"))
+    if kind == "HelmRelease":
+        history = status.get("history")
+        if isinstance(history, list) and history and _str(_map(history[0]).get("chartVersion")):
+            return _str(_map(history[0]).get("chartVersion"))
+        return _str(status.get("lastAttemptedRevision")) or _str(status.get("lastAppliedRevision"))
+    return _str(_map(status.get("artifact")).get("revision"))
+
+
+def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
+    """One item of the List; None for anything that is not a Flux kind we report."""
+    kind = _str(item.get("kind"))
+    if kind not in KINDS:
+        return None
+    meta = _map(item.get("metadata"))
+    spec = _map(item.get("spec"))
+    status = _map(item.get("status"))
+    conditions = tuple(
+        Condition(
+            type=_str(c.get("type")),
+            status=_str(c.get("status")) or "Unknown",
+            reason=_str(c.get("reason")),
+            message=_str(c.get("message")),
+            observed_generation=_int(c.get("observedGeneration")),
+        )
+        for c in (status.get("conditions") or [])
+        if isinstance(c, dict)
+    )
+    return FluxObject(
+        kind=kind,
+        namespace=_str(meta.get("namespace")),
+        name=_str(meta.get("name")),
+        generation=_int(meta.get("generation")),
+        observed_generation=_int(status.get("observedGeneration")),
+        suspended=spec.get("suspend") is True,
+        deleting=bool(meta.get("deletionTimestamp")),
+        conditions=conditions,
+        revision=_revision(kind, status),
+        repository_type=_str(spec.get("type")) or None,
+        last_handled_reconcile_at=_str(status.get("lastHandledReconcileAt")) or None,
+    )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every Flux object of one poll."""
+
+    objects: tuple[FluxObject, ...] = ()
+
+    def get(self, key: ObjectKey) -> FluxObject | None:
+        for obj in self.objects:
+            if obj.key == key:
+                return obj
+        return None
+
+    def by_key(self) -> dict[ObjectKey, FluxObject]:
+        return {obj.key: obj for obj in self.objects}
+
+
+def parse_list(text: str) -> Snapshot:
+    """Parse `kubectl get … -o json` output (a List, or a single object)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"kubectl get printed something that is not JSON ({exc.msg})") from None
+    items = data.get("items") if isinstance(data, dict) and data.get("kind") == "List" else [data]
+    if not isinstance(items, list):
+        raise ToolError("kubectl get printed JSON without an items list")
+    objects = [parse_object(item) for item in items if isinstance(item, dict)]
+    return Snapshot(tuple(obj for obj in objects if obj is not None))
+
+
+# ------------------------------------------------------------------ reading
+
+
+def status_argv(target: ClusterTarget) -> list[str]:
+    return target.kubectl("get", ",".join(STATUS_RESOURCES), "-A", "-o", "json")
+
+
+def read_status(target: ClusterTarget, runner: Runner) -> Snapshot:
+    """One poll. Under dry-run the argv is printed and an empty snapshot returned."""
+    try:
+        result = runner.run(status_argv(target), read_only=True)
+    except CommandFailed as exc:
+        detail = exc.lines[0].split(": ", 1)[-1]
+        if "doesn't have a resource type" in exc.stderr:
+            raise CheckFailed(
+                f"Flux is not installed on {target.describe()} ({detail}): "
+                "run `invoke flux.install` first"
+            ) from None
+        raise CheckFailed(f"cannot read Flux objects from {target.describe()}: {detail}") from None
+    if runner.dry_run:
+        return Snapshot()
+    return parse_list(result.stdout)
+
+
+# ------------------------------------------------------------------ the status table
+
+_HEX_RUN = re.compile(r"[0-9a-f]{40,128}")
+
+
+def shorten_hashes(text: str) -> str:
+    """Cut long hex runs (Git SHAs, digests) to 8 characters, as `flux get` does."""
+    return _HEX_RUN.sub(lambda m: m.group(0)[:8], text)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    key: ObjectKey
+    declared: bool
+    obj: FluxObject | None  # None: declared but missing from the cluster
+
+    @property
+    def ok(self) -> bool:
+        return self.obj is not None and self.obj.health.phase is Phase.READY
+
+    def cells(self) -> list[str]:
+        kind, namespace, name = self.key
+        mark = "*" if self.declared else " "
+        if self.obj is None:
+            return [
+                mark,
+                kind,
+                f"{namespace}/{name}",
+                "-",
+                "missing",
+                "-",
+                "-",
+                "not found in the cluster",
+            ]
+        health = self.obj.health
+        message = health.message if health.phase is Phase.FAILED else ready_message(self.obj)
+        revision = self.obj.revision
+        if kind != "HelmRelease":
+            revision, message = shorten_hashes(revision), shorten_hashes(message)
+        if health.phase is Phase.IN_PROGRESS and health.message and health.message != message:
+            message = f"{health.message}; {message}" if message else health.message
+        return [
+            mark,
+            kind,
+            f"{namespace}/{name}",
+            self.obj.ready_status if health.phase is not Phase.READY else "True",
+            health.phase.value,
+            str(self.obj.suspended),
+            revision or "-",
+            " ".join(message.split()),
+        ]
+
+
+HEADER = ["", "KIND", "NAMESPACE/NAME", "READY", "STATUS", "SUSPENDED", "REVISION", "MESSAGE"]
+
+
+def status_rows(declared: Iterable[ObjectKey], snapshot: Snapshot) -> list[StatusRow]:
+    """Declared objects first (config order, missing ones included), then the rest sorted."""
+    found = snapshot.by_key()
+    rows: list[StatusRow] = []
+    seen: set[ObjectKey] = set()
+    for key in declared:
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(StatusRow(key, True, found.get(key)))
+    rest = sorted(
+        (k for k in found if k not in seen), key=lambda k: (KINDS.index(k[0]), k[1], k[2])
+    )
+    rows.extend(StatusRow(key, False, found[key]) for key in rest)
+    return rows
+
+
+def format_table(rows: Sequence[StatusRow]) -> list[str]:
+    """Plain aligned columns (two spaces apart); the message column is never padded."""
+    table = [HEADER] + [row.cells() for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(HEADER) - 1)]
+    lines = []
+    for r in table:
+        padded = "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True))
+        lines.append(f"{padded}  {r[-1]}".rstrip())
+    return lines
