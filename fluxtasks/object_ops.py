@@ -156,6 +156,8 @@ def _refuse_failures(
     failures = failure_lines(stderr)
     if not failures:
         return
-    if any("not found" in f for f in failures):
+    # "… not found in NS namespace" (suspend; resume since Flux 2.5) or, before 2.5,
+    # "no HelmRelease objects found in NS namespace" (resume)
+    if any("not found" in f or " objects found in " in f for f in failures):
         raise CheckFailed(f"{kind.kind} {namespace}/{name} not found on {target.describe()}")
     raise CheckFailed(*(f"{kind.kind} {namespace}/{name}: {f}" for f in failures))

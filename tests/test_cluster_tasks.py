@@ -94,7 +94,9 @@ def declared_ready() -> list[dict[str, Any]]:
     return [
         ready_obj("GitRepository", "k8s-io"),
         flux_object("HelmRepository", "karpenter", spec={"type": "oci"}),
-        ready_obj("Kustomization", "apps", spec={"sourceRef": {"kind": "GitRepository", "name": "k8s-io"}}),
+        ready_obj(
+            "Kustomization", "apps", spec={"sourceRef": {"kind": "GitRepository", "name": "k8s-io"}}
+        ),
         ready_obj("HelmRelease", "karpenter", "kube-system"),
         ready_obj("Kustomization", "flux-system"),  # not declared: listed after the declared
     ]
@@ -143,7 +145,12 @@ def dry_run_argv(task: str, root: Path) -> list[list[str]]:
         "apply-kustomizations": [kubectl("apply", "--server-side", "-f", str(res / "flux-system/flux-ks-apps.yaml"))],
         "apply-helm-releases": [kubectl("apply", "--server-side", "-f", str(res / "kube-system/flux-hr-karpenter.yaml"))],
     }  # fmt: skip
-    controllers = ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"]
+    controllers = [
+        "source-controller",
+        "kustomize-controller",
+        "helm-controller",
+        "notification-controller",
+    ]
     return [CC] + {
         "install": [kubectl("apply", "--server-side", "-k", str(res / "flux"))]
         + [kubectl("rollout", "status", f"deployment/{c}", "-n", "flux-system", "--timeout=5m0s") for c in controllers],
@@ -171,7 +178,11 @@ def test_dry_run_prints_every_command_and_calls_nothing(env: Env, task: str) -> 
     result = env.run(*TASKS[task], "--cluster", "canary", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert env.fake.calls() == []
-    printed = [shlex.split(line[len("would run: ") :]) for line in result.stderr.splitlines() if line.startswith("would run: ")]
+    printed = [
+        shlex.split(line[len("would run: ") :])
+        for line in result.stderr.splitlines()
+        if line.startswith("would run: ")
+    ]
     assert printed == dry_run_argv(task, env.root)
     assert env.fake.obj("HelmRelease", "kube-system", "karpenter") == stalled_hr("karpenter")
 
@@ -183,7 +194,10 @@ def test_wrong_context_is_refused_before_anything_else(env: Env, task: str) -> N
     result = env.run(*TASKS[task], "--cluster", "canary")
     assert result.returncode == 3
     assert env.fake.calls() == [CC]
-    assert "refusing to touch cluster canary: the current kube context is 'prow-build-cluster'" in result.stderr
+    assert (
+        "refusing to touch cluster canary: the current kube context is 'prow-build-cluster'"
+        in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert env.fake.state()["objects"] == before
 
@@ -192,7 +206,10 @@ def test_wrong_context_is_refused_before_anything_else(env: Env, task: str) -> N
 def test_no_cluster_selected_is_exit_3_with_a_hint(env: Env, task: str) -> None:
     result = env.run(*TASKS[task])
     assert result.returncode == 3
-    assert result.stderr.strip() == "no cluster selected: pass --cluster NAME or set PROW_ENV (clusters: canary, prod)"
+    assert (
+        result.stderr.strip()
+        == "no cluster selected: pass --cluster NAME or set PROW_ENV (clusters: canary, prod)"
+    )
     assert env.fake.calls() == []
 
 
@@ -205,7 +222,9 @@ def test_prow_env_selects_the_cluster(env: Env) -> None:
 
 def test_context_override_skips_the_check_and_pins_every_call(env: Env) -> None:
     env.fake.seed(declared_ready(), context="someone-elses-context")
-    result = env.run("flux.status", "--cluster", "prod", "--context", "admin@prod", "--kubeconfig", "/tmp/kc")
+    result = env.run(
+        "flux.status", "--cluster", "prod", "--context", "admin@prod", "--kubeconfig", "/tmp/kc"
+    )
     assert result.returncode == 0, result.stderr
     assert env.fake.calls() == [get_status("admin@prod") + ["--kubeconfig", "/tmp/kc"]]
 
@@ -218,7 +237,9 @@ def test_context_override_skips_the_check_and_pins_every_call(env: Env) -> None:
         pytest.param(("kubectl",), "recover-hr", "flux", id="recover-hr-without-flux"),
     ],
 )
-def test_missing_tool_is_exit_2_naming_it(env: Env, tmp_path: Path, tools: tuple[str, ...], task: str, missing: str) -> None:
+def test_missing_tool_is_exit_2_naming_it(
+    env: Env, tmp_path: Path, tools: tuple[str, ...], task: str, missing: str
+) -> None:
     fake = FakeCluster(tmp_path / "partial", tools=tools)
     result = fake.invoke(*TASKS[task], "--cluster", "canary", config=env.config)
     assert result.returncode == 2
@@ -247,19 +268,30 @@ def test_status_all_ready(env: Env) -> None:
 
 
 def test_status_not_ready_is_exit_1(env: Env) -> None:
-    objects = [o for o in replace(declared_ready(), stalled_hr("karpenter")) if o["metadata"]["name"] != "apps"]
+    objects = [
+        o
+        for o in replace(declared_ready(), stalled_hr("karpenter"))
+        if o["metadata"]["name"] != "apps"
+    ]
     env.fake.seed(objects)
     result = env.run("flux.status", "--cluster", "canary")
     assert result.returncode == 1
     assert "Failed to upgrade after 1 attempt(s)" in result.stdout
     assert "flux-system/apps" in result.stdout and "missing" in result.stdout
-    assert result.stderr.strip() == "2 of 4 declared object(s) not ready on cluster canary (context prow-canary-cluster)"
+    assert (
+        result.stderr.strip()
+        == "2 of 4 declared object(s) not ready on cluster canary (context prow-canary-cluster)"
+    )
 
 
 @pytest.mark.parametrize(
     ("state", "message"),
     [
-        pytest.param({"missingCrds": ["ocirepositories.source.toolkit.fluxcd.io"]}, "Flux is not installed on cluster canary", id="missing-crd"),
+        pytest.param(
+            {"missingCrds": ["ocirepositories.source.toolkit.fluxcd.io"]},
+            "Flux is not installed on cluster canary",
+            id="missing-crd",
+        ),
         pytest.param({"unreachable": True}, "Unable to connect to the server", id="unreachable"),
     ],
 )
@@ -277,7 +309,9 @@ WATCH = ("flux.watch", "--cluster", "canary", "--interval", "10ms")
 
 
 def test_watch_exits_0_when_all_ready_printing_each_change_once(env: Env) -> None:
-    objects = replace(declared_ready(), flux_object("Kustomization", "apps", generation=2, observed=1))
+    objects = replace(
+        declared_ready(), flux_object("Kustomization", "apps", generation=2, observed=1)
+    )
     env.fake.seed(
         objects,
         script=[{**recovers_on("tick", "Kustomization", "apps", "flux-system", after=3),
@@ -291,7 +325,9 @@ def test_watch_exits_0_when_all_ready_printing_each_change_once(env: Env) -> Non
         "Kustomization flux-system/apps: in progress",
         "Kustomization flux-system/apps: ready",
     ]
-    assert sum("HelmRelease kube-system/karpenter" in line for line in result.stdout.splitlines()) == 1
+    assert (
+        sum("HelmRelease kube-system/karpenter" in line for line in result.stdout.splitlines()) == 1
+    )
     assert result.stdout.splitlines()[-1].startswith("ready after ")
 
 
@@ -307,7 +343,11 @@ def test_watch_exits_1_on_a_stalled_object(env: Env) -> None:
 
 
 def test_watch_exits_124_on_timeout_listing_what_is_pending(env: Env) -> None:
-    building = flux_object("Kustomization", "apps", conditions=[cond("Ready", "False", "BuildFailed", "kustomize build failed")])
+    building = flux_object(
+        "Kustomization",
+        "apps",
+        conditions=[cond("Ready", "False", "BuildFailed", "kustomize build failed")],
+    )
     env.fake.seed([o for o in replace(declared_ready(), building) if o["kind"] != "GitRepository"])
     result = env.run(*WATCH, "--timeout", "100ms")
     assert result.returncode == 124
@@ -349,13 +389,21 @@ def test_suspend_of_a_missing_object_is_exit_1(env: Env) -> None:
     result = env.run("flux.suspend", "ks", "nope", "-n", "apps", "--cluster", "canary")
     assert result.returncode == 1  # flux itself exits 0 here
     assert env.fake.calls() == [CC, flux("suspend", "kustomization", "nope", "-n", "apps")]
-    assert result.stderr.strip() == "Kustomization apps/nope not found on cluster canary (context prow-canary-cluster)"
+    assert (
+        result.stderr.strip()
+        == "Kustomization apps/nope not found on cluster canary (context prow-canary-cluster)"
+    )
 
 
 def test_resume_waits_with_its_own_status_reading(env: Env) -> None:
     suspended = ready_obj("HelmRelease", "karpenter", "kube-system", suspend=True)
-    env.fake.seed(replace(declared_ready(), suspended), script=[recovers_on("resume", "HelmRelease", "karpenter", "kube-system")])
-    result = env.run("flux.resume", "helmrelease", "karpenter", "--cluster", "canary", "--interval", "10ms")
+    env.fake.seed(
+        replace(declared_ready(), suspended),
+        script=[recovers_on("resume", "HelmRelease", "karpenter", "kube-system")],
+    )
+    result = env.run(
+        "flux.resume", "helmrelease", "karpenter", "--cluster", "canary", "--interval", "10ms"
+    )
     assert result.returncode == 0, result.stderr
     assert env.fake.calls() == [CC, RESUME_KARPENTER, GET]
     after = env.fake.obj("HelmRelease", "kube-system", "karpenter")
@@ -364,31 +412,68 @@ def test_resume_waits_with_its_own_status_reading(env: Env) -> None:
 
 @pytest.mark.parametrize("version", ["v2.3.0", "v2.9.4"])
 def test_resume_of_a_release_that_stays_stalled_is_exit_1(env: Env, version: str) -> None:
-    env.fake.seed(replace(declared_ready(), stalled_hr("karpenter", suspend=True)), fluxVersion=version)
+    env.fake.seed(
+        replace(declared_ready(), stalled_hr("karpenter", suspend=True)), fluxVersion=version
+    )
     result = env.run("flux.resume", "hr", "karpenter", "--cluster", "canary", "--interval", "10ms")
     assert result.returncode == 1
     assert env.fake.calls() == [CC, RESUME_KARPENTER, GET]
-    assert result.stderr.startswith("HelmRelease kube-system/karpenter failed: Failed to upgrade after 1 attempt(s)")
+    assert result.stderr.startswith(
+        "HelmRelease kube-system/karpenter failed: Failed to upgrade after 1 attempt(s)"
+    )
 
 
 def test_resume_timeout_is_exit_124(env: Env) -> None:
-    env.fake.seed(replace(declared_ready(), stalled_hr("karpenter", suspend=True)), controllerLag=1000)
-    result = env.run("flux.resume", "hr", "karpenter", "--cluster", "canary", "--interval", "10ms", "--timeout", "50ms")
+    env.fake.seed(
+        replace(declared_ready(), stalled_hr("karpenter", suspend=True)), controllerLag=1000
+    )
+    result = env.run(
+        "flux.resume",
+        "hr",
+        "karpenter",
+        "--cluster",
+        "canary",
+        "--interval",
+        "10ms",
+        "--timeout",
+        "50ms",
+    )
     assert result.returncode == 124
-    assert "HelmRelease kube-system/karpenter: in progress - generation 4 not yet observed" in result.stderr
+    assert (
+        "HelmRelease kube-system/karpenter: in progress - generation 4 not yet observed"
+        in result.stderr
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        pytest.param([], flux("reconcile", "kustomization", "apps", "-n", "flux-system"), id="plain"),
-        pytest.param(["--with-source"], flux("reconcile", "kustomization", "apps", "-n", "flux-system", "--with-source"), id="with-source"),
-        pytest.param(["--timeout", "1m"], flux("reconcile", "kustomization", "apps", "-n", "flux-system", "--timeout", "1m"), id="timeout"),
+        pytest.param(
+            [], flux("reconcile", "kustomization", "apps", "-n", "flux-system"), id="plain"
+        ),
+        pytest.param(
+            ["--with-source"],
+            flux("reconcile", "kustomization", "apps", "-n", "flux-system", "--with-source"),
+            id="with-source",
+        ),
+        pytest.param(
+            ["--timeout", "1m"],
+            flux("reconcile", "kustomization", "apps", "-n", "flux-system", "--timeout", "1m"),
+            id="timeout",
+        ),
     ],
 )
 def test_reconcile(env: Env, args: list[str], expected: list[str]) -> None:
     env.fake.seed(declared_ready())
-    result = env.run("flux.reconcile", "ks", "apps", "--cluster", "canary", *args, env={"FLUXTASKS_FAKE_POLL": "0.001"})
+    result = env.run(
+        "flux.reconcile",
+        "ks",
+        "apps",
+        "--cluster",
+        "canary",
+        *args,
+        env={"FLUXTASKS_FAKE_POLL": "0.001"},
+    )
     assert result.returncode == 0, result.stderr
     assert env.fake.calls() == [CC, expected]
     annotations = env.fake.obj("Kustomization", "flux-system", "apps")["metadata"]["annotations"]  # type: ignore[index]
@@ -428,7 +513,11 @@ def test_recover_hr_suspend_resume_recovers(env: Env) -> None:
     assert env.fake.calls() == [CC, GET, SUSPEND_KARPENTER, RESUME_KARPENTER, GET]
     assert "recovered      HelmRelease kube-system/karpenter" in result.stdout
     after = env.fake.obj("HelmRelease", "kube-system", "karpenter")
-    assert after is not None and "suspend" not in after["spec"] and after["metadata"]["generation"] == 5
+    assert (
+        after is not None
+        and "suspend" not in after["spec"]
+        and after["metadata"]["generation"] == 5
+    )
 
 
 def test_recover_hr_still_failing_is_exit_1_and_resumed(env: Env) -> None:
@@ -440,7 +529,10 @@ def test_recover_hr_still_failing_is_exit_1_and_resumed(env: Env) -> None:
         "still failing  HelmRelease kube-system/karpenter: Failed to upgrade after 1 attempt(s); "
         "Helm upgrade failed for release kube-system/karpenter with chart karpenter@1.0.2: boom"
     ) in result.stdout
-    assert result.stderr.strip() == "1 HelmRelease(s) still failing on cluster canary (context prow-canary-cluster)"
+    assert (
+        result.stderr.strip()
+        == "1 HelmRelease(s) still failing on cluster canary (context prow-canary-cluster)"
+    )
     assert "suspend" not in env.fake.obj("HelmRelease", "kube-system", "karpenter")["spec"]  # type: ignore[index]
 
 
@@ -451,10 +543,14 @@ def test_recover_hr_reset_strategy(env: Env) -> None:
     )
     result = env.run(*RECOVER, "--strategy", "reset", env={"FLUXTASKS_FAKE_POLL": "0.001"})
     assert result.returncode == 0, result.stderr
-    reset = flux("reconcile", "helmrelease", "karpenter", "-n", "kube-system", "--reset", "--timeout", "5m0s")
+    reset = flux(
+        "reconcile", "helmrelease", "karpenter", "-n", "kube-system", "--reset", "--timeout", "5m0s"
+    )
     assert env.fake.calls() == [CC, GET, reset, GET]
     annotations = env.fake.obj("HelmRelease", "kube-system", "karpenter")["metadata"]["annotations"]  # type: ignore[index]
-    assert annotations["reconcile.fluxcd.io/resetAt"] == annotations["reconcile.fluxcd.io/requestedAt"]
+    assert (
+        annotations["reconcile.fluxcd.io/resetAt"] == annotations["reconcile.fluxcd.io/requestedAt"]
+    )
     assert "recovered      HelmRelease kube-system/karpenter" in result.stdout
 
 
@@ -498,7 +594,10 @@ def test_recover_hr_interrupted_between_suspend_and_resume_still_resumes(env: En
             proc.communicate()
     assert proc.returncode == 130
     assert env.fake.calls() == [CC, GET, SUSPEND_KARPENTER, RESUME_KARPENTER]
-    assert "resumed HelmRelease kube-system/karpenter, which this task had suspended (interrupted)" in out
+    assert (
+        "resumed HelmRelease kube-system/karpenter, which this task had suspended (interrupted)"
+        in out
+    )
     assert err.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in err
     assert "suspend" not in env.fake.obj("HelmRelease", "kube-system", "karpenter")["spec"]  # type: ignore[index]
@@ -547,13 +646,18 @@ def test_recover_all_failed_leaves_healthy_releases_alone(env: Env, args: list[s
     after = {o["metadata"]["name"]: o for o in env.fake.state()["objects"]}
     for untouched in ("good", "paused", "retrying", "apps"):
         assert after[untouched] == before[untouched]
-    assert "skipped        HelmRelease apps/paused: suspended by someone else; left alone" in result.stdout
+    assert (
+        "skipped        HelmRelease apps/paused: suspended by someone else; left alone"
+        in result.stdout
+    )
     assert sum(line.strip().startswith("recovered") for line in result.stdout.splitlines()) == 3
 
 
 def test_recover_failed_limited_to_a_namespace(env: Env) -> None:
     env.fake.seed(many_releases(), script=recover_script())
-    result = env.run("flux.recover-failed", "-n", "kube-system", "--cluster", "canary", "--interval", "10ms")
+    result = env.run(
+        "flux.recover-failed", "-n", "kube-system", "--cluster", "canary", "--interval", "10ms"
+    )
     assert result.returncode == 0, result.stderr
     assert env.fake.calls() == [CC, GET, SUSPEND_KARPENTER, RESUME_KARPENTER, GET]
 
@@ -594,12 +698,22 @@ def test_install_applies_the_components_folder_and_waits(env: Env) -> None:
     state = env.fake.state()
     assert state["deployments"] == {f"flux-system/{c}": "ready" for c in
                                     ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")}  # fmt: skip
-    assert "customresourcedefinition.apiextensions.k8s.io/helmreleases.helm.toolkit.fluxcd.io serverside-applied" in result.stdout
+    assert (
+        "customresourcedefinition.apiextensions.k8s.io/helmreleases.helm.toolkit.fluxcd.io serverside-applied"
+        in result.stdout
+    )
 
 
 def test_install_with_stuck_controllers_is_exit_1(env: Env) -> None:
     env.fake.seed([], newDeployments="stuck")
-    result = env.run("flux.install", "--cluster", "canary", "--timeout", "1s", env={"FLUXTASKS_FAKE_POLL": "0.05"})
+    result = env.run(
+        "flux.install",
+        "--cluster",
+        "canary",
+        "--timeout",
+        "1s",
+        env={"FLUXTASKS_FAKE_POLL": "0.05"},
+    )
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "source-controller is not ready on cluster canary (context prow-canary-cluster): "
@@ -621,7 +735,9 @@ def test_install_without_components_file_is_exit_4(env: Env) -> None:
 # ---------------------------------------------------------------- apply
 
 
-@pytest.mark.parametrize("task", ["apply", "apply-sources", "apply-kustomizations", "apply-helm-releases"])
+@pytest.mark.parametrize(
+    "task", ["apply", "apply-sources", "apply-kustomizations", "apply-helm-releases"]
+)
 def test_apply_groups_one_call_each_sorted(env: Env, task: str) -> None:
     env.fake.seed([])
     result = env.run(*TASKS[task], "--cluster", "canary")
@@ -665,7 +781,9 @@ def test_apply_refuses_drift_unless_allowed(env: Env) -> None:
 
 
 @pytest.mark.parametrize(("cluster", "context"), [("canary", CANARY), ("prod", PROD)])
-def test_apply_values_pushes_the_selected_clusters_file(env: Env, cluster: str, context: str) -> None:
+def test_apply_values_pushes_the_selected_clusters_file(
+    env: Env, cluster: str, context: str
+) -> None:
     env.fake.seed([], context=context)
     result = env.run("flux.apply-values", "--cluster", cluster)
     assert result.returncode == 0, result.stderr
@@ -676,12 +794,45 @@ def test_apply_values_pushes_the_selected_clusters_file(env: Env, cluster: str, 
                 "-n", "kube-system", "--dry-run=client", "-o", "yaml", context=context),
         kubectl("apply", "--server-side", "-f", "-", context=context),
     ]  # fmt: skip
-    assert env.fake.state()["configMaps"] == {"kube-system/karpenter-helm-values": {"values.yaml": VALUES[cluster]}}
+    assert env.fake.state()["configMaps"] == {
+        "kube-system/karpenter-helm-values": {"values.yaml": VALUES[cluster]}
+    }
     assert "configmap/karpenter-helm-values serverside-applied" in result.stdout
 
 
 def test_apply_values_unknown_release_is_exit_4(env: Env) -> None:
     result = env.run("flux.apply-values", "--cluster", "canary", "--release", "nope")
     assert result.returncode == 4
-    assert "no HelmRelease 'nope' with clusterValues (releases with clusterValues: karpenter)" in result.stderr
+    assert (
+        "no HelmRelease 'nope' with clusterValues (releases with clusterValues: karpenter)"
+        in result.stderr
+    )
     assert env.fake.calls() == []
+
+
+def test_recover_hr_whose_resume_fails_says_how_to_resume(env: Env) -> None:
+    env.fake.seed(replace(declared_ready(), stalled_hr("karpenter")))
+    result = env.run(*RECOVER, env={"FLUXTASKS_FAKE_FAIL": "flux resume"})
+    assert result.returncode == 1
+    assert env.fake.calls() == [CC, GET, SUSPEND_KARPENTER, RESUME_KARPENTER]
+    assert (
+        "HelmRelease kube-system/karpenter may still be suspended (flux resume helmrelease: "
+        "✗ simulated failure); resume it with: "
+        "flux resume helmrelease karpenter -n kube-system --context prow-canary-cluster"
+    ) in result.stdout
+    assert "still failing  HelmRelease kube-system/karpenter: still suspended" in result.stdout
+    assert env.fake.obj("HelmRelease", "kube-system", "karpenter")["spec"]["suspend"] is True  # type: ignore[index]
+
+
+def test_resume_of_a_missing_object_is_exit_1(env: Env) -> None:
+    env.fake.seed(declared_ready())
+    result = env.run("flux.resume", "hr", "nope", "-n", "apps", "--cluster", "canary")
+    assert result.returncode == 1  # flux itself exits 0 here
+    assert env.fake.calls() == [
+        CC,
+        flux("resume", "helmrelease", "nope", "-n", "apps", "--wait=false"),
+    ]
+    assert (
+        result.stderr.strip()
+        == "HelmRelease apps/nope not found on cluster canary (context prow-canary-cluster)"
+    )

@@ -25,6 +25,7 @@ POLL_ENV = "FLUXTASKS_FAKE_POLL"
 FLUX_VERSION_ENV = "FLUXTASKS_FAKE_FLUX_VERSION"
 HANG_ENV = "FLUXTASKS_FAKE_HANG"
 HANG_MARKER_ENV = "FLUXTASKS_FAKE_HANG_MARKER"
+FAIL_ENV = "FLUXTASKS_FAKE_FAIL"
 
 DEFAULT_FLUX_VERSION = "v2.3.0"
 DEFAULT_CONTEXT = "prow-canary-cluster"
@@ -152,6 +153,14 @@ def maybe_hang(tool: str, words: list[str]) -> None:
         with open(marker, "w", encoding="utf-8") as handle:
             handle.write(str(os.getpid()))
     time.sleep(30)
+
+
+def maybe_fail(tool: str, words: list[str]) -> None:
+    """FLUXTASKS_FAKE_FAIL="flux resume": that command fails at once, changing nothing
+    (flux: `✗ simulated failure`, kubectl: `error: simulated failure`; exit 1)."""
+    wanted = os.environ.get(FAIL_ENV, "").split()
+    if wanted and [tool, *words[: len(wanted) - 1]] == wanted:
+        fail(("✗ " if tool == "flux" else "error: ") + "simulated failure")
 
 
 def poll_interval(default: float) -> float:
