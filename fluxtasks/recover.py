@@ -114,7 +114,8 @@ class InterruptShield:
         tb: TracebackType | None,
     ) -> None:
         for signum, handler in self._previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            # None: a handler not installed from Python; the default is the honest fallback
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)  # type: ignore[arg-type]
         self._previous.clear()
 
     def reraise(self) -> None:
