@@ -223,10 +223,10 @@ def test_prow_env_selects_the_cluster(env: Env) -> None:
 def test_context_override_skips_the_check_and_pins_every_call(env: Env) -> None:
     env.fake.seed(declared_ready(), context="someone-elses-context")
     result = env.run(
-        "flux.status", "--cluster", "prod", "--context", "admin@prod", "--kubeconfig", "/tmp/kc"
+        "flux.status", "--cluster", "prod", "--context", "admin@prod", "--kubeconfig", "kubeconfigs/prod.yaml"
     )
     assert result.returncode == 0, result.stderr
-    assert env.fake.calls() == [get_status("admin@prod") + ["--kubeconfig", "/tmp/kc"]]
+    assert env.fake.calls() == [get_status("admin@prod") + ["--kubeconfig", "kubeconfigs/prod.yaml"]]
 
 
 @pytest.mark.parametrize(
