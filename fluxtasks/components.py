@@ -25,13 +25,19 @@ def export_components(config: Config, runner: Runner) -> str:
     try:
         result = runner.run(argv)
     except CommandFailed as exc:
-        raise ToolError(f"{' '.join(argv[:3])} failed: {exc.lines[0].split(': ', 1)[-1]}; nothing was written") from None
+        raise ToolError(
+            f"{' '.join(argv[:3])} failed: {exc.lines[0].split(': ', 1)[-1]}; nothing was written"
+        ) from None
     if runner.dry_run:
-        raise ToolError("--components cannot be combined with a dry run: flux install --export must run")
+        raise ToolError(
+            "--components cannot be combined with a dry run: flux install --export must run"
+        )
     text = result.stdout
     found = components_version(text)
     if found is None or not text.startswith("---\n"):
-        raise ToolError("flux install --export printed no '# Flux Version:' header; its output is not a components manifest")
+        raise ToolError(
+            "flux install --export printed no '# Flux Version:' header; its output is not a components manifest"
+        )
     if found != config.flux_version:
         raise ToolError(
             f"flux CLI exported {found}, but flux.version pins {config.flux_version}; "

@@ -1192,7 +1192,11 @@ def _raw_kind_name(node: Node) -> tuple[str, str]:
     """(kind, name) as written, for an entry that failed validation."""
     if not isinstance(node, MappingNode):
         return ("", "")
-    keys = {k.value: v.value for k, v in node.value if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)}
+    keys = {
+        k.value: v.value
+        for k, v in node.value
+        if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)
+    }
     return (str(keys.get("kind", "")), str(keys.get("name", "")))
 
 

@@ -5,6 +5,7 @@ Interrupting (Ctrl-C) or a failing write leaves the tree byte-for-byte as it was
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -30,7 +31,9 @@ def apply_plan(plan: Plan) -> None:
     except BaseException as exc:
         _discard(staged, created_dirs)
         if isinstance(exc, OSError):
-            raise InputError(f"{plan.shown_dir}: cannot write: {exc.strerror or exc}; nothing was changed") from None
+            raise InputError(
+                f"{plan.shown_dir}: cannot write: {exc.strerror or exc}; nothing was changed"
+            ) from None
         raise
     done: list[FileChange] = []
     try:
@@ -46,7 +49,9 @@ def apply_plan(plan: Plan) -> None:
         _restore(root, done)
         _remove_empty(created_dirs)
         if isinstance(exc, OSError):
-            raise InputError(f"{plan.shown_dir}: cannot write: {exc.strerror or exc}; nothing was changed") from None
+            raise InputError(
+                f"{plan.shown_dir}: cannot write: {exc.strerror or exc}; nothing was changed"
+            ) from None
         raise
 
 
@@ -82,10 +87,8 @@ def _make_parents(folder: Path, root: Path, created: list[Path]) -> None:
 
 def _discard(staged: list[tuple[FileChange, Path, str]], created_dirs: list[Path]) -> None:
     for _, _, temp in staged:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
     _remove_empty(created_dirs)
 
 
@@ -101,8 +104,5 @@ def _restore(root: Path, done: list[FileChange]) -> None:
 
 def _remove_empty(folders: list[Path]) -> None:
     for folder in reversed(folders):
-        try:
+        with contextlib.suppress(OSError):  # not empty: something else lives there
             folder.rmdir()
-        except OSError:
-            pass
-

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import LEGACY_MARKER, Config
+from .config import DEFAULT_MARKER, LEGACY_MARKER, Config
 from .errors import InputError
 from .render import render_all
 
@@ -72,7 +72,10 @@ class Plan:
                     tofile=shown if change.new is not None else "/dev/null",
                 )
             )
-        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in chunks)
+        return "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in chunks
+        )
 
 
 def header_for(template: str, existing: str | None, today: dt.date) -> str:
@@ -90,10 +93,12 @@ def header_for(template: str, existing: str | None, today: dt.date) -> str:
 
 
 def is_generated(text: str, marker: str) -> bool:
-    """True when the file carries our marker line or the bash script's legacy one."""
+    """True when the file carries a marker line: the configured one, this project's default
+    (so changing `output.marker` keeps ownership) or the bash script's legacy one."""
+    markers = {f"# {marker}", f"# {DEFAULT_MARKER}", f"# {LEGACY_MARKER}"}
     for line in text.splitlines():
         stripped = line.strip()
-        if stripped in (f"# {marker}", f"# {LEGACY_MARKER}"):
+        if stripped in markers:
             return True
         if stripped == "---":  # markers sit in the header, before the document
             return False
@@ -164,7 +169,9 @@ def plan_update(
             )
             continue
         header = header_for(template, old, today)
-        plan.changes.append(FileChange(path, old, generated_text(header, config.marker, wanted[path])))
+        plan.changes.append(
+            FileChange(path, old, generated_text(header, config.marker, wanted[path]))
+        )
     if refused:
         raise InputError(*refused)
     for path, text in sorted(existing.items()):
@@ -172,22 +179,29 @@ def plan_update(
             continue
         if is_generated(text, config.marker):
             plan.changes.append(FileChange(path, text, None))
+    plan.changes.sort(key=lambda c: c.path)
     _components_status(config, existing, plan, regenerated=components_output is not None)
     return plan
 
 
-def _check_parents(resources_dir: Path, wanted: Iterable[str], shown_dir: str, refused: list[str]) -> None:
+def _check_parents(
+    resources_dir: Path, wanted: Iterable[str], shown_dir: str, refused: list[str]
+) -> None:
     """A file's folders must be real folders inside the tree, never symlinks leading out of it."""
     for path in wanted:
         folder = resources_dir
         for part in path.split("/")[:-1]:
             folder = folder / part
             if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-                refused.append(f"{shown_dir}/{path}: {folder.name} is a symlink or not a folder; refusing to write through it")
+                refused.append(
+                    f"{shown_dir}/{path}: {folder.name} is a symlink or not a folder; refusing to write through it"
+                )
                 break
 
 
-def _components_status(config: Config, existing: dict[str, str | None], plan: Plan, *, regenerated: bool) -> None:
+def _components_status(
+    config: Config, existing: dict[str, str | None], plan: Plan, *, regenerated: bool
+) -> None:
     if regenerated:
         return
     shown = f"{plan.shown_dir}/{config.components_file}"

@@ -37,7 +37,9 @@ def api_version(kind: str, version: str) -> str:
     raise ValueError(f"no apiVersion for {kind}")
 
 
-def _envelope(kind: str, name: str, namespace: str, version: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _envelope(
+    kind: str, name: str, namespace: str, version: str, spec: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "apiVersion": api_version(kind, version),
         "kind": kind,

@@ -10,8 +10,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-import sh
-
 from .errors import CommandFailed, ToolError
 
 INSTALL_HINTS = {
@@ -71,6 +69,8 @@ class Runner:
             print(("would run: " if self.dry_run else "+ ") + shlex.join(args), file=self.log)
         if self.dry_run:
             return Result(args, 0, "", "")
+        import sh  # imported here: it pulls in asyncio, which `invoke --list` need not pay for
+
         command: Any = sh.Command(self.which(args[0]))
         kwargs: dict[str, object] = {
             "_env": dict(self._env()),

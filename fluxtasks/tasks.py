@@ -18,17 +18,17 @@ from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
-from .components import export_components
-from .config import Config, load_config
 from .errors import EXIT_INTERRUPTED, CheckFailed, FluxTasksError
-from .filewriter import apply_plan
-from .generate import plan_update
-from .runner import Runner
 
 if TYPE_CHECKING:
     from .cluster import ClusterTarget
+    from .config import Config
     from .object_ops import FluxKind
+    from .runner import Runner
     from .watch import Observation, WaitResult
+
+# Library modules are imported inside the tasks that use them, so `invoke --list`
+# and `invoke --help` stay fast.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,6 +54,8 @@ def _config_path(c: Context) -> Path:
 
 
 def _load(c: Context) -> Config:
+    from .config import load_config
+
     return load_config(_config_path(c))
 
 
@@ -65,7 +67,6 @@ def _warn(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-
 @task(
     help={
         "check": "Write nothing; print a unified diff of what would change and exit 1 if anything would.",
@@ -74,8 +75,15 @@ def _warn(line: str) -> None:
     }
 )
 @_edge
-def update(c: Context, check: bool = False, components: bool = False, verbose: bool = False) -> None:
+def update(
+    c: Context, check: bool = False, components: bool = False, verbose: bool = False
+) -> None:
     """Render every Flux source, Kustomization and HelmRelease from config/flux.yaml."""
+    from .components import export_components
+    from .filewriter import apply_plan
+    from .generate import plan_update
+    from .runner import Runner
+
     config = _load(c)
     fresh_components = None
     if components:
@@ -86,11 +94,12 @@ def update(c: Context, check: bool = False, components: bool = False, verbose: b
     if check:
         if plan.has_drift:
             sys.stdout.write(plan.diff())
-            raise CheckFailed(
-                f"{len(plan.pending)} generated file(s) out of date"
-                + (" and the components file does not match flux.version" if plan.drift_notes else "")
-                + ": run `invoke flux.update` and commit the result"
-            )
+            problems = [f"drift: {note}" for note in plan.drift_notes]
+            if plan.pending:
+                problems.append(
+                    f"{len(plan.pending)} generated file(s) out of date: run `invoke flux.update` and commit the result"
+                )
+            raise CheckFailed(*problems)
         _say(f"up to date: {len(plan.changes)} generated file(s) match config/flux.yaml")
         return
     apply_plan(plan)

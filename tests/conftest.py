@@ -104,3 +104,11 @@ def tree(tmp_path: Path) -> Tree:
     t.write_config(MINIMAL_CONFIG)
     t.folder("apps")
     return t
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/*/expected from the current renderer (review the diff!)",
+    )
