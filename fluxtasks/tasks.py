@@ -18,7 +18,7 @@ from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
-from .errors import EXIT_INTERRUPTED, CheckFailed, FluxTasksError
+from .errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, CheckFailed, FluxTasksError
 
 if TYPE_CHECKING:
     from .cluster import ClusterTarget
@@ -44,6 +44,11 @@ def _edge(body: F) -> F:
             raise Exit("\n".join(exc.lines), code=exc.exit_code) from None
         except KeyboardInterrupt:
             raise Exit("interrupted", code=EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            # The reader went away (`invoke flux.status | head`): stop quietly, and keep
+            # Python from complaining again when it flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise Exit(code=EXIT_CHECK_FAILED) from None
 
     return wrapper  # type: ignore[return-value]
 
