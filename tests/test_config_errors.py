@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import MINIMAL_CONFIG, Tree
@@ -266,3 +268,23 @@ def test_invalid_config_exits_4_and_writes_nothing(tree: Tree) -> None:
     assert done.stderr == "config/flux.yaml:13:5: kustomizations[1]: folder 'resources/infra' does not exist; create it or set path\n"
     assert "Traceback" not in done.stderr + done.stdout
     assert tree.snapshot() == before
+
+
+def test_repo_path_defaults_to_the_git_prefix_of_resources(tree: Tree, tmp_path: Path) -> None:
+    import subprocess
+
+    repo = tree.root.parent
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    tree.write_config(MINIMAL_CONFIG.replace("output:\n  repoPath: clusters/prow\n", ""))
+    config = load_config(tree.config)
+    assert config.repo_path == "project/resources"
+    assert config.kustomizations[0].path == "./project/resources/apps"
+
+
+def test_repo_path_outside_git_is_an_error(tree: Tree) -> None:
+    tree.write_config(MINIMAL_CONFIG.replace("output:\n  repoPath: clusters/prow\n", ""))
+    with pytest.raises(InputError) as caught:
+        load_config(tree.config)
+    assert caught.value.lines == [
+        "config/flux.yaml:1:1: output.repoPath: not set, and resourcesDir is not inside a Git repository to derive it from"
+    ]
