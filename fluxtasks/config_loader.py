@@ -139,6 +139,13 @@ def load(path: Path) -> Config:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputError(f"{shown}:{line}:{col}: (file): not valid UTF-8") from None
+    return load_text(text, path)
+
+
+def load_text(text: str, path: Path) -> Config:
+    """Validate `text` as if it were the config file at `path` (which need not exist yet):
+    `flux.import` checks what it would write before writing it."""
+    shown = _shown(path)
     builder = _Builder(path.resolve(), shown)
     try:
         root = compose(text)
