@@ -117,6 +117,52 @@ def update(
     )
 
 
+@task(
+    name="import",
+    help={
+        "write": "Write the config instead of printing it (refused while a generated file cannot be imported).",
+        "force": "With --write, replace an existing config/flux.yaml (its clusters and output settings are kept).",
+    },
+)
+@_edge
+def import_config(c: Context, write: bool = False, force: bool = False) -> None:
+    """Rebuild config/flux.yaml from the generated flux-*.yaml files (migration from the bash script).
+
+    Prints the config on stdout (notes on stderr) unless --write. Exit 4 when a file that
+    carries the generated marker cannot be imported: update would delete it.
+    """
+    from .errors import InputError
+    from .importer import import_tree, shown_config, write_config
+
+    path = _config_path(c)
+    shown = shown_config(path)
+    if write and path.exists() and not force:
+        raise InputError(
+            f"{shown}: already exists: pass --force to replace it (or run without --write to print)"
+        )
+    result = import_tree(path)
+    blocked = f"{len(result.blockers)} generated file(s) cannot be imported"
+    if not write:
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
+    report = _warn if not write else _say
+    for note in result.notes:
+        report(f"note: {note}")
+    for warning in result.warnings:
+        _warn(f"warning: {warning}")
+    if result.blockers:
+        how = "nothing written" if write else "--write refuses until their marker line is removed"
+        raise InputError(*result.blockers, f"{blocked}: {how}")
+    if write:
+        write_config(path, result.text)
+        after = (
+            "`invoke flux.update` makes the rewrites listed above"
+            if result.warnings
+            else "`invoke flux.update --check` reports no drift"
+        )
+        _say(f"wrote {shown} ({result.imported} objects): {after}")
+
+
 # ---------------------------------------------------------------- cluster tasks
 # Every cluster task takes the same four options; the library does the work.
 
