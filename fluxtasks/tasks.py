@@ -117,6 +117,28 @@ def update(
     )
 
 
+@task(help={"verbose": "Echo every kubectl command before it runs."})
+@_edge
+def validate(c: Context, verbose: bool = False) -> None:
+    """Offline checks: config, generated files, kustomize builds, CRD schemas, deployment, references.
+
+    Every problem is printed, one line each; exit 1 on any error (warnings do not fail),
+    2 when kubectl is needed to build a folder and missing. No cluster, no flux CLI.
+    """
+    from .errors import ToolError
+    from .runner import Runner
+    from .validate import validate as run_checks
+
+    report = run_checks(_config_path(c), Runner(echo=verbose))
+    for line in report.warnings:
+        _warn(line)
+    _say(report.summary())
+    if report.missing_tool:
+        raise ToolError(*report.errors, report.missing_tool)
+    if report.errors:
+        raise CheckFailed(*report.errors)
+
+
 @task(
     name="import",
     help={
