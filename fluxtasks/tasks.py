@@ -140,6 +140,31 @@ def validate(c: Context, verbose: bool = False) -> None:
 
 
 @task(
+    help={
+        "check": "Write nothing; exit 1 if config/flux.schema.json is not what the loader's rules give."
+    }
+)
+@_edge
+def schema(c: Context, check: bool = False) -> None:
+    """Rewrite config/flux.schema.json, the JSON Schema editors use for config/flux.yaml."""
+    from .schema import plan_schema, write_schema
+
+    config_dir = _config_path(c).parent
+    shown = "config" if config_dir.name == "config" else str(config_dir)
+    plan = plan_schema(config_dir, shown)
+    target = f"{shown}/{plan.changes[0].path}"
+    if check:
+        if plan.has_drift:
+            raise CheckFailed(
+                f"{target}: out of date: run `invoke flux.schema` and commit the result"
+            )
+        _say(f"up to date: {target}")
+        return
+    write_schema(plan)
+    _say(f"{'wrote' if plan.has_drift else 'unchanged:'} {target}")
+
+
+@task(
     name="import",
     help={
         "write": "Write the config instead of printing it (refused while a generated file cannot be imported).",
