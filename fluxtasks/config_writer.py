@@ -10,7 +10,6 @@ written always loads back as exactly that data.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import ScalarNode
 
-from .yamlsource import compose, plain_data
+from .yamlsource import YamlSourceError, compose, plain_data
 
 FLOW_WIDTH = 100
 STR_TAG = "tag:yaml.org,2002:str"
@@ -26,7 +25,9 @@ _RESOLVER = yaml.resolver.Resolver()
 # Characters that cannot start a plain scalar, and ones a flow collection reserves.
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_RESERVED = set(",[]{}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+# What a YAML reader would not take as-is inside a quoted scalar: controls, line breaks
+# other than \n, the BOM, surrogates and the two non-characters PyYAML refuses.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
 
 
 class FlowMap(dict[str, Any]):
@@ -41,7 +42,12 @@ def dump_config(data: Mapping[str, Any], head: Sequence[str] = ()) -> str:
             lines.append("")
         lines.extend(_entry(key, value, 0, top=True))
     text = "\n".join(lines) + "\n"
-    if plain_data(compose(text)) != _plain(data):  # type: ignore[arg-type]
+    try:
+        node = compose(text)
+        back = plain_data(node) if node is not None else None
+    except YamlSourceError as exc:  # e.g. a character the config reader refuses
+        raise ValueError(f"config_writer: {exc.message}") from None
+    if back != _plain(data):
         raise ValueError("config_writer: the written YAML does not read back as the data")
     return text
 
@@ -147,7 +153,22 @@ def _scalar(value: Any, *, flow: bool) -> str:
         return text
     if "'" not in text and not _CONTROL.search(text) and "\n" not in text:
         return f"'{text}'"
-    return json.dumps(text, ensure_ascii=False)
+    return _double_quoted(text)
+
+
+def _double_quoted(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif _CONTROL.match(ch) or ch == "\t":
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _plain_ok(text: str, *, flow: bool) -> bool:

@@ -540,6 +540,11 @@ def _fit(data: dict[str, Any], obj: FluxObject) -> tuple[set[int], list[_Diff], 
 
 
 def _diff(old: Any, new: Any, path: str = "") -> list[_Diff]:
+    """Leaf differences (a mapping present on one side only is listed key by key)."""
+    if isinstance(old, dict) and old and new is MISSING:
+        new = {}
+    if isinstance(new, dict) and new and old is MISSING:
+        old = {}
     if isinstance(old, dict) and isinstance(new, dict):
         out: list[_Diff] = []
         for key in [*old, *(k for k in new if k not in old)]:
