@@ -34,11 +34,22 @@ from .config import (
 )
 from .durations import normalize_duration
 from .errors import InputError
-from .yamlsource import YamlSourceError, compose, plain_data, position, scalar
+from .yamlsource import (
+    YamlSourceError,
+    check_characters,
+    compose,
+    plain_data,
+    position,
+    scalar,
+)
 
-NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9\-]){0,61}[a-z0-9]$")
-SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9\-.]{0,251}[a-z0-9])?$")
-VERSION_RE = re.compile(r"^v2\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$")
+# \Z, not $: `$` also matches before a trailing newline, which would let "name\n" through.
+NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9\-]){0,61}[a-z0-9]\Z")
+SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9\-.]{0,251}[a-z0-9])?\Z")
+VERSION_RE = re.compile(r"^v2\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?\Z")
+# Escaped in error lines: line breaks (one line per problem) and terminal control codes.
+ESCAPED_IN_ERRORS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
 SUPPORTED_MINORS = range(0, 10)  # the apiVersion matrix covers Flux v2.0 to v2.9
 KNOWN_COMPONENTS = (
     "source-controller",
@@ -127,6 +138,8 @@ def load(path: Path) -> Config:
     shown = _shown(path)
     if path.is_dir():
         raise InputError(f"{shown}: is a directory, not a config file")
+    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+        raise InputError(f"{shown}: is not a regular file")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -148,9 +161,10 @@ def load_text(text: str, path: Path) -> Config:
     shown = _shown(path)
     builder = _Builder(path.resolve(), shown)
     try:
+        check_characters(text)
         root = compose(text)
     except YamlSourceError as exc:
-        raise InputError(f"{shown}:{exc.line}:{exc.col}: (file): {exc.message}") from None
+        raise InputError(f"{shown}:{exc.line}:{exc.col}: (file): {one_line(exc.message)}") from None
     config = builder.build(root)
     if builder.problems or config is None:
         raise InputError(*builder.lines())
@@ -182,7 +196,7 @@ class _Builder:
 
     def lines(self) -> list[str]:
         ordered = sorted(set(self.problems), key=lambda p: (p.line, p.col, p.path, p.message))
-        return [f"{self.shown}:{p.line}:{p.col}: {p.path}: {p.message}" for p in ordered]
+        return [one_line(f"{self.shown}:{p.line}:{p.col}: {p.path}: {p.message}") for p in ordered]
 
     # -- typed readers -----------------------------------------------------
 
@@ -279,6 +293,9 @@ class _Builder:
         normal = posixpath.normpath(text.replace("\\", "/"))
         if normal == ".." or normal.startswith("../") or normal == ".":
             self.error(node, path, f"{text!r} lies outside {under}")
+            return None
+        if CONTROL_CHARS.search(text):
+            self.error(node, path, f"{text!r} contains a control character")
             return None
         return normal
 
@@ -412,6 +429,11 @@ class _Builder:
                 marker = self.string(node, where)
                 if marker is not None and "\n" in marker:
                     self.error(node, where, "must be a single line")
+                elif marker is not None and not marker.isprintable():
+                    self.error(node, where, "must be printable text (no control characters)")
+                elif marker is not None and marker != marker.strip():
+                    # generated files are recognised by their stripped marker line
+                    self.error(node, where, "must not start or end with a space")
                 out[key] = marker or out[key]
         if not (self.root / out["header"]).is_file() and "header" not in (keys or {}):
             self.error(entry[1], "output.header", f"header file {out['header']!r} does not exist")
@@ -1050,13 +1072,15 @@ class _Context:
         file = self.b.root / rel
         try:
             text = file.read_text(encoding="utf-8")
+            check_characters(text)
             tree = compose(text)
             data = plain_data(tree) if tree is not None else {}
         except FileNotFoundError:
             self.b.error(node, where, f"values file {rel!r} does not exist")
             return None
         except (OSError, UnicodeDecodeError) as exc:
-            self.b.error(node, where, f"cannot read values file {rel!r}: {exc}")
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.b.error(node, where, f"cannot read values file {rel!r}: {reason}")
             return None
         except YamlSourceError as exc:
             self.b.error(node, where, f"{rel}:{exc.line}:{exc.col}: {exc.message}")
@@ -1217,7 +1241,10 @@ def _kind_of(node: Node | None, value: Any = MISSING) -> str:
     if isinstance(node, SequenceNode):
         return "a list"
     if value is MISSING and isinstance(node, ScalarNode):
-        value = scalar(node) if node.tag.startswith("tag:yaml.org") else node.value
+        try:
+            value = scalar(node) if node.tag.startswith("tag:yaml.org") else node.value
+        except YamlSourceError:  # e.g. !!binary, or an int too long to convert
+            return f"a {node.tag.replace('tag:yaml.org,2002:', '!!')} value"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -1225,6 +1252,12 @@ def _kind_of(node: Node | None, value: Any = MISSING) -> str:
     if isinstance(value, (int, float)):
         return f"a number ({node.value if isinstance(node, ScalarNode) else value})"
     return "a string"
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and control characters escaped: one line per problem, and
+    nothing from the config can drive the terminal."""
+    return ESCAPED_IN_ERRORS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _did_you_mean(word: str, choices: set[str]) -> str:

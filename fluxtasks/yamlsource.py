@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -9,6 +10,12 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 STR = "tag:yaml.org,2002:str"
+# Deeper documents are refused before anything recurses over them (RecursionError).
+MAX_DEPTH = 100
+# Characters a string may not hold: yaml.v2 refuses DEL, C1 controls and U+FFFE/U+FFFF in
+# what it prints, NEL/LS/PS come out of the Go pipeline as other text, and a lone
+# surrogate is not Unicode at all. Nothing written from the config could carry them.
+_UNWRITABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _SCALARS = SafeConstructor()
 
 
@@ -23,7 +30,10 @@ class YamlSourceError(Exception):
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """Rejects aliases: they let a tiny file expand into a huge one (billion laughs)."""
+    """Rejects aliases: they let a tiny file expand into a huge one (billion laughs);
+    and nesting deeper than MAX_DEPTH, which would exhaust Python's recursion limit."""
+
+    _depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -33,7 +43,16 @@ class _NoAliasLoader(yaml.SafeLoader):
                 mark.column + 1,
                 "YAML aliases are not supported; write the value out",
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise YamlSourceError(
+                mark.line + 1, mark.column + 1, f"nested more than {MAX_DEPTH} levels deep"
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def compose(text: str) -> Node | None:
@@ -66,24 +85,27 @@ def scalar(node: ScalarNode) -> Any:
     if tag == "tag:yaml.org,2002:bool":
         return _SCALARS.construct_yaml_bool(node)
     if tag == "tag:yaml.org,2002:int":
-        return _SCALARS.construct_yaml_int(node)
+        try:
+            return _SCALARS.construct_yaml_int(node)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise YamlSourceError(*position(node), "integer has too many digits") from None
     if tag == "tag:yaml.org,2002:float":
         return _SCALARS.construct_yaml_float(node)
     raise YamlSourceError(*position(node), f"unsupported YAML tag {tag}")
 
 
-def plain_data(node: Node) -> Any:
+def plain_data(node: Node, depth: int = 0) -> Any:
     """Convert a subtree to plain Python data with string keys (as JSON would have it)."""
     if isinstance(node, MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = plain_data(key_node)
+            key = plain_data(key_node, depth + 1)
             if isinstance(key, (dict, list)):
                 raise YamlSourceError(*position(key_node), "mapping keys must be scalars")
-            out[_json_key(key)] = plain_data(value_node)
+            out[_json_key(key)] = plain_data(value_node, depth + 1)
         return out
     if isinstance(node, SequenceNode):
-        return [plain_data(item) for item in node.value]
+        return [plain_data(item, depth + 1) for item in node.value]
     assert isinstance(node, ScalarNode)
     value = scalar(node)
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
@@ -97,3 +119,27 @@ def _json_key(key: Any) -> str:
     if key is None:
         return "null"
     return str(key)
+def check_characters(text: str) -> None:
+    """Refuse a character the YAML reader does not accept, with its line:col (PyYAML's own
+    error has no line and spans two lines)."""
+    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if found is not None:
+        start = found.start()
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+        raise YamlSourceError(
+            line,
+            col,
+            f"invalid YAML: character U+{ord(found.group()):04X} is not allowed; "
+            "write it as an escape in a double-quoted string",
+        )
+
+
+        bad = _UNWRITABLE.search(node.value)
+        if bad is not None:
+            raise YamlSourceError(
+                *position(node),
+                f"character U+{ord(bad.group()):04X} cannot be written to a Flux manifest; remove it",
+            )
+    if depth >= MAX_DEPTH and isinstance(node, (MappingNode, SequenceNode)):
+        raise YamlSourceError(*position(node), f"nested more than {MAX_DEPTH} levels deep")
