@@ -219,9 +219,15 @@ def import_tree(config_path: Path) -> ImportResult:
             f"'# {DEFAULT_MARKER}' or '# {LEGACY_MARKER}')"
         )
 
+    imported = _drop_duplicates(imported, blocked, resources_rel)
     builder = _Builder(existing, components, root, resources_rel, header_rel)
     while True:
-        built = builder.build(imported)
+        try:
+            built = builder.build(imported)
+        except ValueError as exc:  # the writer refuses text that would not read back
+            raise InputError(
+                f"{result.shown_config}: cannot write the imported config: {exc}"
+            ) from None
         if built.missing_folders:
             for item, reason in built.missing_folders.items():
                 blocked[item.file] = reason
@@ -250,7 +256,8 @@ def import_tree(config_path: Path) -> ImportResult:
     for rel, reason in sorted(blocked.items()):
         result.blockers.append(
             f"{resources_rel}/{rel}: not imported: {reason}; it carries the generated marker, so "
-            "`invoke flux.update` would delete it: remove its marker line to keep it as a hand-written file"
+            "`invoke flux.update` would delete it: delete it yourself, or remove its marker line to keep it "
+            "as a hand-written file"
         )
     _verify(config, result, blocked, markers, header_rel)
     return result
@@ -423,6 +430,34 @@ def _read_object(rel: str, text: str, marker: str) -> Imported | str:
 
 
 # ------------------------------------------------- Flux documents -> config model
+
+
+def _default_file(obj: FluxObject) -> str:
+    """Where the config writes an object when its entry has no `file:`."""
+    if isinstance(obj, Kustomization):
+        return f"flux-system/flux-ks-{obj.name}.yaml"
+    if isinstance(obj, HelmRelease):
+        return f"{obj.namespace}/flux-hr-{obj.name}.yaml"
+    return f"flux-system/flux-source-{SOURCE_FILE_WORD[obj.kind]}-{obj.name}.yaml"
+
+
+def _drop_duplicates(
+    imported: list[Imported], blocked: dict[str, str], resources_rel: str
+) -> list[Imported]:
+    """One object per kind/namespace/name: the file at its default name wins, else the first."""
+    groups: dict[tuple[str, str, str], list[Imported]] = {}
+    for item in imported:
+        groups.setdefault((item.kind, item.obj.namespace, item.obj.name), []).append(item)
+    kept: list[Imported] = []
+    for (kind, namespace, name), items in groups.items():
+        winner = next((i for i in items if i.file == _default_file(i.obj)), items[0])
+        kept.append(winner)
+        for item in items:
+            if item is not winner:
+                blocked[item.file] = (
+                    f"it declares the same {kind} {namespace}/{name} as {resources_rel}/{winner.file}"
+                )
+    return [i for i in imported if i in kept]
 
 
 def _candidate(kind: str, data: dict[str, Any], rel: str) -> FluxObject:
@@ -903,7 +938,7 @@ def _source_entry(obj: Source, d: _Defaults) -> FlowMap:
         entry["ignore"] = obj.ignore
     if obj.interval != d.interval:
         entry["interval"] = _short_duration(obj.interval)
-    if obj.file != f"flux-system/flux-source-{SOURCE_FILE_WORD[obj.kind]}-{obj.name}.yaml":
+    if obj.file != _default_file(obj):
         entry["file"] = obj.file
     return entry
 
@@ -933,7 +968,7 @@ def _helm_release_entry(
         entry["clusterValues"] = FlowMap(configMap=cluster_values[0], file=cluster_values[1])
     if values_from:
         entry["valuesFrom"] = [f"{v.kind}/{v.name}" for v in values_from]
-    if obj.file != f"{obj.namespace}/flux-hr-{obj.name}.yaml":
+    if obj.file != _default_file(obj):
         entry["file"] = obj.file
     if obj.values:
         entry["values"] = obj.values
@@ -965,7 +1000,7 @@ def _kustomization_entry(obj: Kustomization, d: _Defaults, refs: _References) ->
         ]
     if (obj.wait or obj.health_checks) and obj.timeout and obj.timeout != DEFAULT_WAIT_TIMEOUT:
         entry["timeout"] = _short_duration(obj.timeout)
-    if obj.file != f"flux-system/flux-ks-{obj.name}.yaml":
+    if obj.file != _default_file(obj):
         entry["file"] = obj.file
     return obj.name if list(entry) == ["name"] else entry
 
@@ -1026,7 +1061,8 @@ def _rewrite_reason(change: FileChange, markers: list[str], header: str) -> str:
             new_docs = [_parse(d) for d in _documents(new_body)]
         except YamlSourceError:
             old_docs, new_docs = [], [None]
-        diffs = _diff(old_docs, new_docs)
+        single = len(old_docs) == len(new_docs) == 1
+        diffs = _diff(old_docs[0], new_docs[0]) if single else _diff(old_docs, new_docs)
         if not diffs:
             reasons.append("its YAML is laid out again as flux create writes it")
         for d in diffs:
