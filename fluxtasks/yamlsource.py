@@ -72,6 +72,22 @@ def position(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def check_characters(text: str) -> None:
+    """Refuse a character the YAML reader does not accept, with its line:col (PyYAML's own
+    error has no line and spans two lines)."""
+    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if found is not None:
+        start = found.start()
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+        raise YamlSourceError(
+            line,
+            col,
+            f"invalid YAML: character U+{ord(found.group()):04X} is not allowed; "
+            "write it as an escape in a double-quoted string",
+        )
+
+
 def scalar(node: ScalarNode) -> Any:
     """The Python value of a scalar, as yaml.v2 would decode it into an interface{}.
 
@@ -79,6 +95,12 @@ def scalar(node: ScalarNode) -> Any:
     """
     tag = node.tag
     if tag == STR or tag == "tag:yaml.org,2002:timestamp":
+        bad = _UNWRITABLE.search(node.value)
+        if bad is not None:
+            raise YamlSourceError(
+                *position(node),
+                f"character U+{ord(bad.group()):04X} cannot be written to a Flux manifest; remove it",
+            )
         return node.value
     if tag == "tag:yaml.org,2002:null":
         return None
@@ -96,6 +118,8 @@ def scalar(node: ScalarNode) -> Any:
 
 def plain_data(node: Node, depth: int = 0) -> Any:
     """Convert a subtree to plain Python data with string keys (as JSON would have it)."""
+    if depth >= MAX_DEPTH and isinstance(node, (MappingNode, SequenceNode)):
+        raise YamlSourceError(*position(node), f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(node, MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -119,27 +143,3 @@ def _json_key(key: Any) -> str:
     if key is None:
         return "null"
     return str(key)
-def check_characters(text: str) -> None:
-    """Refuse a character the YAML reader does not accept, with its line:col (PyYAML's own
-    error has no line and spans two lines)."""
-    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
-    if found is not None:
-        start = found.start()
-        line = text.count("\n", 0, start) + 1
-        col = start - (text.rfind("\n", 0, start) + 1) + 1
-        raise YamlSourceError(
-            line,
-            col,
-            f"invalid YAML: character U+{ord(found.group()):04X} is not allowed; "
-            "write it as an escape in a double-quoted string",
-        )
-
-
-        bad = _UNWRITABLE.search(node.value)
-        if bad is not None:
-            raise YamlSourceError(
-                *position(node),
-                f"character U+{ord(bad.group()):04X} cannot be written to a Flux manifest; remove it",
-            )
-    if depth >= MAX_DEPTH and isinstance(node, (MappingNode, SequenceNode)):
-        raise YamlSourceError(*position(node), f"nested more than {MAX_DEPTH} levels deep")
