@@ -115,7 +115,8 @@ class ImportResult:
     shown_config: str  # "config/flux.yaml"
     text: str  # the config to write
     notes: list[str] = field(default_factory=list)  # what import decided, and why
-    warnings: list[str] = field(default_factory=list)  # rewrites by update; files left alone
+    warnings: list[str] = field(default_factory=list)  # what `flux.update` would still change
+    left_alone: list[str] = field(default_factory=list)  # Flux-looking files that are not marked
     blockers: list[str] = field(default_factory=list)  # marked files that cannot be imported
     imported: int = 0
 
@@ -198,7 +199,7 @@ def import_tree(config_path: Path) -> ImportResult:
             continue
         if text is None:
             if posixpath.basename(rel).startswith("flux-"):
-                result.warnings.append(
+                result.left_alone.append(
                     f"{shown}: a symlink or unreadable: left alone, not imported"
                 )
             continue
@@ -206,7 +207,7 @@ def import_tree(config_path: Path) -> ImportResult:
         if marker is None:
             note = _hand_written_note(rel, text)
             if note:
-                result.warnings.append(f"{shown}: {note}")
+                result.left_alone.append(f"{shown}: {note}")
             continue
         read = _read_object(rel, text, marker)
         if isinstance(read, str):
@@ -781,7 +782,7 @@ class _Builder:
         ):
             if version is not None and _minor(version) in fitting:
                 if len(fitting) < len(MINORS):
-                    why += f" (the generated files fit v2.{fitting[0]} to v2.{fitting[-1]})"
+                    why += f" (the generated files fit {_minors_text(fitting)})"
                 return version, why
         if len(fitting) == len(MINORS):
             return (
@@ -798,7 +799,7 @@ class _Builder:
         return (
             f"v2.{fitting[0]}.0",
             f"the oldest Flux release whose `flux create --export` writes these apiVersions "
-            f"({', '.join(kinds)}; v2.{fitting[0]} to v2.{fitting[-1]} write the same): "
+            f"({', '.join(kinds)}; {_minors_text(fitting)} write the same): "
             "set the release you install",
         )
 
@@ -1159,6 +1160,12 @@ def _most_common(values: list[Any], prefer: Any = None) -> Any:
 def _minor(version: str) -> int | None:
     match = VERSION_RE.match(version)
     return int(match.group(1)) if match and int(match.group(1)) in MINORS else None
+
+
+def _minors_text(minors: list[int]) -> str:
+    if len(minors) == 1:
+        return f"v2.{minors[0]} only"
+    return f"v2.{minors[0]} to v2.{minors[-1]}"
 
 
 def _local(path: str, repo_path: str) -> str | None:

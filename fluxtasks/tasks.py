@@ -195,7 +195,7 @@ def import_config(c: Context, write: bool = False, force: bool = False) -> None:
     report = _warn if not write else _say
     for note in result.notes:
         report(f"note: {note}")
-    for warning in result.warnings:
+    for warning in [*result.left_alone, *result.warnings]:
         _warn(f"warning: {warning}")
     if result.blockers:
         how = "nothing written" if write else "--write refuses until their marker line is removed"
