@@ -421,6 +421,8 @@ class _Validation:
         self.built: dict[str, list[Any] | None] = {}  # folder -> built documents; None: failed
         self.skipped_builds: list[str] = []
         self.crds: dict[tuple[str, str], list[CrdVersion]] | None = None
+        self.components_broken = False
+        self.parse_reported: set[str] = set()
 
     def shown(self, rel: str) -> str:
         return f"{self.shown_dir}/{rel}" if rel else self.shown_dir
@@ -440,7 +442,7 @@ class _Validation:
         self.check_deployed(manifests, folders)
         self.check_references(manifests)
         self.check_naming()
-        if self.crds is None:
+        if self.crds is None and not self.components_broken:
             self.warn_components_missing()
         return self.report
 
@@ -460,15 +462,6 @@ class _Validation:
             found = next((n for n in KUSTOMIZATION_FILES if n in names), None)
             if found is not None:
                 self.kustomize_dirs["" if rel == "." else rel] = found
-
-    def in_kustomize_dir(self, rel_file: str) -> str | None:
-        """The outermost folder on the file's path that holds a kustomization file."""
-        parts = rel_file.split("/")[:-1]
-        for depth in range(len(parts) + 1):
-            folder = "/".join(parts[:depth])
-            if folder in self.kustomize_dirs:
-                return folder
-        return None
 
     # -- generated files ---------------------------------------------------
 
@@ -507,6 +500,8 @@ class _Validation:
             self.report.error(
                 f"{shown}:{e.line}:{e.col}: invalid YAML: {e.message}; regenerate it with `invoke flux.update --components`"
             )
+            self.components_broken = True  # no schemas to check against: that one line says why
+            return
         self.crds = crd_versions(source.documents)
 
     def warn_components_missing(self) -> None:
@@ -570,8 +565,11 @@ class _Validation:
 
     def check_manifest_file(self, rel: str, folder: str) -> None:
         source = self.files.get(rel)
-        if source is None or source.error is not None:
-            return  # a symlink, or a parse error reported on its own
+        if source is None:
+            return  # a symlink: nothing to read
+        if source.error is not None:
+            self.report_parse_error(source)
+            return
         need = "kustomize-controller needs apiVersion, kind and metadata.name in every document"
         for i, doc in enumerate(source.documents, start=1):
             if doc is None:
@@ -605,7 +603,8 @@ class _Validation:
         if folder in self.built or folder in self.skipped_builds:
             return
         components = self.config.components_file
-        if self.crds is None and (folder == "" or components.startswith(folder + "/")):
+        missing = self.crds is None and not self.components_broken
+        if missing and (folder == "" or components.startswith(folder + "/")):
             self.skipped_builds.append(folder)  # it would only fail on the missing file
             return
         if self.report.missing_tool is not None:
@@ -631,15 +630,23 @@ class _Validation:
         )
 
     def check_parse_errors(self) -> None:
-        """YAML that does not parse, except inside kustomize folders (kubectl reports those
-        it uses) and the components file (reported with how to regenerate it)."""
-        for rel, source in sorted(self.files.items()):
+        """YAML outside every Kustomization folder that does not parse. Inside a folder that
+        kubectl kustomize builds (or would, but for the components file) kubectl reports
+        the files it uses; the components file has its own line."""
+        builds = [*self.built, *self.skipped_builds]
+        for rel, source in self.files.items():
             if source.error is None or rel == self.config.components_file:
                 continue
-            if self.in_kustomize_dir(rel) is not None:
+            if any(folder == "" or rel.startswith(folder + "/") for folder in builds):
                 continue
-            e = source.error
-            self.report.error(f"{self.shown(rel)}:{e.line}:{e.col}: invalid YAML: {e.message}")
+            self.report_parse_error(source)
+
+    def report_parse_error(self, source: SourceFile) -> None:
+        if source.error is None or source.rel in self.parse_reported:
+            return
+        self.parse_reported.add(source.rel)
+        e = source.error
+        self.report.error(f"{self.shown(source.rel)}:{e.line}:{e.col}: invalid YAML: {e.message}")
 
     # -- Flux objects --------------------------------------------------------
 

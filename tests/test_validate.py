@@ -215,6 +215,27 @@ def test_yaml_that_does_not_parse(tree: Tree) -> None:
     ]
 
 
+def test_an_unused_kustomization_yaml_above_does_not_hide_parse_errors(tree: Tree) -> None:
+    """Flux builds the Kustomization's folder, not resources/: a kustomization.yaml at the
+    top is not what reads resources/apps."""
+    render(tree)
+    tree.write("resources/kustomization.yaml", "resources: [apps]\n")
+    hand_written(tree, "apps/broken.yaml", "a: [\n")
+    code, err, _ = check(tree)
+    assert (code, err) == (1, ["resources/apps/broken.yaml:2:1: invalid YAML: expected the node content, but found '<stream end>'"])
+
+
+def test_components_file_that_does_not_parse(tree: Tree) -> None:
+    render(tree, WITH_RELEASE % "")
+    (tree.root / COMPONENTS).write_text(CRDS + "  - [\n")
+    code, err, _ = check(tree)
+    assert code == 1
+    assert err == [  # one line; no schema errors and no "missing" warning
+        f"resources/flux/gotk-components.yaml:{CRDS.count(chr(10)) + 1}:3: invalid YAML: expected <block end>, but found '-'; "
+        "regenerate it with `invoke flux.update --components`"
+    ]
+
+
 @needs_kubectl
 def test_kustomize_folder_that_builds(tree: Tree) -> None:
     config = MINIMAL_CONFIG.replace("  - apps", "  - apps\n  - web")
