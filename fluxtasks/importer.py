@@ -336,14 +336,7 @@ def _known_markers(existing: _Existing) -> list[str]:
 
 def _marker_of(text: str, markers: list[str]) -> str | None:
     """The marker of a generated file: a header line before the document starts."""
-    wanted = {f"# {m}": m for m in markers}
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped in wanted:
-            return wanted[stripped]
-        if stripped == "---":
-            return None
-    return None
+    return _split_generated(text, markers)[1]
 
 
 def _hand_written_note(rel: str, text: str) -> str | None:
@@ -394,8 +387,7 @@ def _documents(body: str) -> list[str]:
 
 def _read_object(rel: str, text: str, marker: str) -> Imported | str:
     """The object of one marked file, or why the config cannot hold it."""
-    body = text.split(f"# {marker}", 1)[1].split("\n", 1)[-1]
-    docs = _documents(body)
+    docs = _documents(_split_generated(text, [marker])[2])
     if not docs:
         return "it holds no YAML document"
     if len(docs) > 1:
@@ -1079,11 +1071,16 @@ def _rewrite_reason(change: FileChange, markers: list[str], header: str) -> str:
 
 
 def _split_generated(text: str, markers: list[str]) -> tuple[str, str | None, str]:
-    marker = _marker_of(text, markers)
-    if marker is None:
-        return "", None, text
-    head, _, rest = text.partition(f"# {marker}")
-    return head, marker, rest.split("\n", 1)[-1]
+    """(header, marker, body) of a generated file: the text around its marker line."""
+    wanted = {f"# {m}": m for m in markers}
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped in wanted:
+            return "".join(lines[:i]), wanted[stripped], "".join(lines[i + 1 :])
+        if stripped == "---":
+            break
+    return "", None, text
 
 
 # ------------------------------------------------------------------------- helpers
