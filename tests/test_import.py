@@ -556,6 +556,24 @@ def test_references_the_config_must_spell_out_are_imported_with_their_rewrite(tr
     ]
 
 
+def test_defaults_written_out_by_the_renderer_are_rewrites_not_blockers(tree: Tree) -> None:
+    """No `provider` (the controller defaults to generic) and an interval written `5m`."""
+    tree.write("resources/flux-system/flux-ks-apps.yaml", bash_file(2024, ks_doc("apps").replace(f"./{REPO}/", "./clusters/prow/")))
+    oci = (
+        "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: manifests\n"
+        "  namespace: flux-system\nspec:\n  interval: 5m\n  ref:\n    tag: v1.0.0\n  url: oci://ghcr.io/x/manifests\n"
+    )
+    tree.write("resources/flux-system/flux-source-oci-manifests.yaml", bash_file(2024, oci))
+    tree.config.unlink()
+    result = import_tree(tree.config)
+    assert result.blockers == []
+    assert "  - {kind: OCIRepository, name: manifests, url: oci://ghcr.io/x/manifests, tag: v1.0.0}\n" in result.text
+    assert result.warnings == [
+        "resources/flux-system/flux-source-oci-manifests.yaml: `invoke flux.update` will rewrite it: "
+        "spec.interval '5m' becomes '5m0s'; spec.provider is added ('generic')"
+    ]
+
+
 # ------------------------------------------------------------------ the task edge
 
 
