@@ -117,26 +117,37 @@ def components_version(text: str) -> str | None:
 def scan_tree(resources_dir: Path) -> dict[str, str | None]:
     """Every YAML file under resources_dir -> its text (None for symlinks, never followed)."""
     found: dict[str, str | None] = {}
-    if not resources_dir.is_dir():
-        return found
-    base = str(resources_dir)
-    for folder, dirs, files in os.walk(base, followlinks=False):
-        dirs.sort()
-        rel_dir = os.path.relpath(folder, base).replace(os.sep, "/")
-        for name in sorted(files):
-            if not name.endswith(YAML_SUFFIXES):
-                continue
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            full = os.path.join(folder, name)
-            if os.path.islink(full):
+    if resources_dir.is_dir():
+        _scan_folder(str(resources_dir), "", found)
+    return found
+
+
+def _scan_folder(folder: str, prefix: str, found: dict[str, str | None]) -> None:
+    """One folder of scan_tree, its sub-folders in name order. os.scandir knows from the
+    directory listing which entries are symlinks, saving a stat per file."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return  # unreadable folder: nothing in it can be owned
+    for entry in entries:
+        rel = prefix + entry.name
+        try:
+            is_dir = entry.is_dir()  # follows a symlink, but only to skip it
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not entry.is_symlink():
+                _scan_folder(entry.path, rel + "/", found)
+        elif entry.name.endswith(YAML_SUFFIXES):
+            if entry.is_symlink():
                 found[rel] = None
                 continue
             try:
-                with open(full, encoding="utf-8") as handle:
+                with open(entry.path, encoding="utf-8") as handle:
                     found[rel] = handle.read()
             except (UnicodeDecodeError, OSError):
                 found[rel] = None  # unreadable: treated as hand-written
-    return found
 
 
 def plan_update(
