@@ -415,9 +415,8 @@ class _Validation:
         self.shown_dir = config.display(config.resources_dir)
         self.shown_config = config.display(config.path)
         self.files: dict[str, SourceFile] = {}
-        self.kustomize_dirs: dict[
-            str, str
-        ] = {}  # folder (rel, "" = root) -> its kustomization file
+        # folder (relative, "" = resourcesDir itself) -> the name of its kustomization file
+        self.kustomize_dirs: dict[str, str] = {}
         self.built: dict[str, list[Any] | None] = {}  # folder -> built documents; None: failed
         self.skipped_builds: list[str] = []
         self.crds: dict[tuple[str, str], list[CrdVersion]] | None = None
@@ -579,12 +578,8 @@ class _Validation:
                     f"{self.shown(rel)}: document {i}: not a Kubernetes object but {_describe(doc)}; {need}"
                 )
                 continue
-            items = doc.get("items") if _text(doc.get("kind")).endswith("List") else None
-            for m in (
-                [Manifest(rel, i, d) for d in items]
-                if isinstance(items, list)
-                else [Manifest(rel, i, doc)]
-            ):
+            for obj in _list_items(doc):
+                m = Manifest(rel, i, obj)
                 missing = [
                     key
                     for key, value in (
@@ -782,6 +777,14 @@ class _Validation:
                         f"{self.shown(rel)}: named {prefix}* but holds no {what.split(' ', 1)[1]}, "
                         f"yet `invoke {task}` applies it; rename it"
                     )
+
+
+def _list_items(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The objects of a document: a `*List` (kind v1 List and friends) stands for its items."""
+    items = doc.get("items")
+    if _text(doc.get("kind")).endswith("List") and isinstance(items, list):
+        return [_mapping(item) for item in items]
+    return [doc]
 
 
 def _role(m: Manifest) -> str | None:

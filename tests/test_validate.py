@@ -205,6 +205,24 @@ def test_plain_folder_documents_need_apiversion_kind_and_name(tree: Tree) -> Non
     ]
 
 
+def test_a_list_document_stands_for_its_items(tree: Tree) -> None:
+    render(tree)
+    hand_written(
+        tree,
+        "apps/list.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: ok}}\n"
+        "  - {apiVersion: v1, kind: ConfigMap, metadata: {}}\n"
+        "  - just text\n",
+    )
+    code, err, _ = check(tree)
+    assert code == 1
+    assert err == [
+        f"resources/apps/list.yaml: document 1 (ConfigMap): missing metadata.name; {NEEDS}",
+        f"resources/apps/list.yaml: document 1: missing apiVersion, kind, metadata.name; {NEEDS}",
+    ]
+
+
 def test_yaml_that_does_not_parse(tree: Tree) -> None:
     render(tree)
     hand_written(tree, "apps/broken.yaml", "apiVersion: v1\nkind: [ConfigMap\n")
