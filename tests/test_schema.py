@@ -202,6 +202,11 @@ STRUCTURAL = {
     "ks-depends-on-not-a-list": mutate(((*KS, "dependsOn"), "apps")),
     "ks-file-prefix": mutate(((*KS, "file"), "flux-system/web.yaml")),
     "ks-unknown-key": mutate(((*KS, "paths"), "./x")),
+    "marker-leading-space": mutate((("output", "marker"), " Code generated")),
+    "marker-tab": mutate((("output", "marker"), "Code\tgenerated")),
+    "path-control-character": mutate((("flux", "componentsFile"), "flux/gotk\x01.yaml")),
+    "name-trailing-newline": mutate(((*GIT, "name"), "k8s-io\n")),
+    "duration-trailing-newline": mutate((("defaults", "interval"), "5m\n")),
     "root-a-list": "- flux\n",
     "empty": "",
 }
@@ -223,6 +228,7 @@ BEYOND_SCHEMA = {
     "duration-overflows-go": mutate((("defaults", "interval"), "9999999h")),
     "values-from-twice-in-other-case": mutate(((*HR, "valuesFrom"), ["ConfigMap/x", "configmap/x"])),
     "duplicate-yaml-key": BASE + "defaults: {}\n",
+    "marker-not-printable": mutate((("output", "marker"), "Code\u00a0generated")),
 }
 
 
