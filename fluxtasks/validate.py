@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -34,6 +34,9 @@ from .config import SOURCE_FILE_WORD, Config, load_config
 from .errors import InputError, ToolError
 from .generate import is_generated, plan_update, scan_tree
 from .runner import Runner
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 FLUX_GROUP_SUFFIX = ".toolkit.fluxcd.io"
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
@@ -73,6 +76,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     missing_tool: str | None = None  # a ToolError line: kubectl needed but not on PATH
     config_valid: bool = True  # False: only the config was checked (the rest needs it)
+    _seen: set[Finding] = field(default_factory=set, repr=False)
     folders: int = 0
     builds: int = 0
     objects: int = 0
@@ -92,7 +96,8 @@ class Report:
         self._add(Finding("warning", text))
 
     def _add(self, finding: Finding) -> None:
-        if finding not in self.findings:  # nested folders can reach one file twice
+        if finding not in self._seen:  # nested folders can reach one file twice
+            self._seen.add(finding)
             self.findings.append(finding)
 
     def summary(self) -> str:
@@ -306,11 +311,15 @@ def structural(schema: Any) -> Any:
     return out
 
 
-def schema_problems(schema: dict[str, Any], data: dict[str, Any]) -> list[str]:
-    """`path: what is wrong` for every place `data` breaks the CRD schema, sorted by path."""
+def crd_validator(schema: dict[str, Any]) -> Validator:
+    """A validator of one CRD version's openAPIV3Schema (build it once per version)."""
     from jsonschema import Draft4Validator
 
-    validator = Draft4Validator(structural(schema))
+    return Draft4Validator(structural(schema))
+
+
+def schema_problems(validator: Validator, data: dict[str, Any]) -> list[str]:
+    """`path: what is wrong` for every place `data` breaks the CRD schema, sorted by path."""
     out: list[tuple[str, str]] = []
     for error in validator.iter_errors(data):
         path = _json_path(error.absolute_path)
@@ -421,6 +430,7 @@ class _Validation:
         self.skipped_builds: list[str] = []
         self.crds: dict[tuple[str, str], list[CrdVersion]] | None = None
         self.components_broken = False
+        self.validators: dict[tuple[str, str, str], Validator] = {}
         self.parse_reported: set[str] = set()
 
     def shown(self, rel: str) -> str:
@@ -677,7 +687,10 @@ class _Validation:
                 continue
             if match.schema is None:
                 continue
-            for problem in schema_problems(match.schema, m.data):
+            key = (m.group, m.kind, match.name)
+            if key not in self.validators:
+                self.validators[key] = crd_validator(match.schema)
+            for problem in schema_problems(self.validators[key], m.data):
                 self.report.error(
                     f"{where}: {problem} (per the {m.kind} {m.api_version} CRD schema in {components})"
                 )

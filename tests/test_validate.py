@@ -19,6 +19,7 @@ from fluxtasks.filewriter import apply_plan
 from fluxtasks.generate import plan_update
 from fluxtasks.runner import Runner
 from fluxtasks.validate import (
+    crd_validator,
     parse_documents,
     schema_problems,
     structural,
@@ -396,8 +397,8 @@ def test_structural_schema_reading() -> None:
             }
         },
     }
-    assert schema_problems(schema, {"spec": {"a": None, "free": {"y": 1}, "list": [{"k": "v"}]}}) == []
-    assert schema_problems(schema, {"spec": {"list": [{"kk": "v"}]}, "status": {}}) == [
+    assert schema_problems(crd_validator(schema), {"spec": {"a": None, "free": {"y": 1}, "list": [{"k": "v"}]}}) == []
+    assert schema_problems(crd_validator(schema), {"spec": {"list": [{"kk": "v"}]}, "status": {}}) == [
         "spec.list[0].kk: unknown field (did you mean 'k'?)",
         "status: unknown field",
     ]
