@@ -96,6 +96,9 @@ class Report:
         self._add(Finding("warning", text))
 
     def _add(self, finding: Finding) -> None:
+        from .config_loader import one_line  # names and kinds come from files: keep one line
+
+        finding = Finding(finding.severity, one_line(finding.text))
         if finding not in self._seen:  # nested folders can reach one file twice
             self._seen.add(finding)
             self.findings.append(finding)
@@ -211,7 +214,7 @@ def parse_documents(text: str) -> tuple[list[Any], ParseError | None]:
     if _FastLoader is not None:
         try:
             return [_jsonish(d) for d in yaml.load_all(text, Loader=_FastLoader)], None
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             pass
     documents: list[Any] = []
     try:
@@ -223,6 +226,8 @@ def parse_documents(text: str) -> tuple[list[Any], ParseError | None]:
         return documents, ParseError(line, col, exc.problem or exc.context or "invalid YAML")
     except yaml.YAMLError as exc:
         return documents, ParseError(1, 1, str(exc).replace("\n", " "))
+    except RecursionError:
+        return documents, ParseError(1, 1, "nested too deeply to read")
     return documents, None
 
 

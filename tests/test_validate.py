@@ -224,6 +224,18 @@ def test_a_list_document_stands_for_its_items(tree: Tree) -> None:
     ]
 
 
+def test_deep_nesting_and_line_breaks_in_names_stay_one_line(tree: Tree) -> None:
+    render(tree)
+    hand_written(tree, "apps/deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n")
+    hand_written(tree, "apps/odd.yaml", 'kind: "Config\\nMap"\nmetadata: {name: "a\\u001b[31m"}\n')
+    code, err, _ = check(tree)
+    assert code == 1
+    assert err == [
+        "resources/apps/deep.yaml:1:1: invalid YAML: nested too deeply to read",
+        f"resources/apps/odd.yaml: Config\\nMap default/a\\x1b[31m: missing apiVersion; {NEEDS}",
+    ]
+
+
 def test_yaml_that_does_not_parse(tree: Tree) -> None:
     render(tree)
     hand_written(tree, "apps/broken.yaml", "apiVersion: v1\nkind: [ConfigMap\n")
