@@ -54,6 +54,7 @@ from .config_loader import (
     SUBDOMAIN_RE,
     VALUES_FROM_KINDS,
 )
+from .errors import InputError
 from .filewriter import apply_plan
 from .generate import FileChange, Plan
 
@@ -481,10 +482,17 @@ def schema_text() -> str:
 def plan_schema(config_dir: Path, shown_dir: str) -> Plan:
     """The change that brings `config_dir/flux.schema.json` up to date (maybe none)."""
     target = config_dir / SCHEMA_FILE
+    old: str | None
     try:
-        old: str | None = target.read_text(encoding="utf-8")
+        old = target.read_text(encoding="utf-8")
     except FileNotFoundError:
         old = None
+    except UnicodeDecodeError:
+        old = ""  # not what the generator writes: rewritten
+    except OSError as exc:
+        raise InputError(
+            f"{shown_dir}/{SCHEMA_FILE}: cannot read: {exc.strerror or exc}; nothing was changed"
+        ) from None
     return Plan(config_dir, shown_dir, [FileChange(SCHEMA_FILE, old, schema_text())])
 
 

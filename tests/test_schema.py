@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -334,6 +335,15 @@ def test_schema_task_does_not_need_a_valid_config(project: Tree) -> None:
     """The schema is what helps fix a broken config: writing it never reads the config."""
     project.write_config("flux: [\n")
     assert project.invoke("flux.schema").returncode == 0
+
+
+def test_schema_task_refuses_what_it_cannot_write(project: Tree, tmp_path: Path) -> None:
+    (project.root / "config" / SCHEMA_FILE).mkdir()
+    done = project.invoke("flux.schema")
+    assert (done.returncode, done.stderr) == (4, "config/flux.schema.json: cannot read: Is a directory; nothing was changed\n")
+    nowhere = run_invoke("flux.schema", config=tmp_path / "none" / "config" / "flux.yaml")
+    assert (nowhere.returncode, nowhere.stderr) == (4, "config: cannot write: No such file or directory; nothing was changed\n")
+    assert not (tmp_path / "none").exists()
 
 
 def test_schema_task_is_listed() -> None:
