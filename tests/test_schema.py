@@ -80,10 +80,10 @@ kustomizations:
   - {name: checks, healthChecks: [Deployment/web.web, HelmRelease/db.apps], timeout: 1m}
 """
 DELETE = object()
-Path = tuple[Any, ...]
+KeyPath = tuple[Any, ...]
 
 
-def mutate(*changes: tuple[Path, Any]) -> str:
+def mutate(*changes: tuple[KeyPath, Any]) -> str:
     """BASE with each (path, value) set (DELETE removes the key), as YAML text."""
     data = yaml.safe_load(BASE)
     for path, value in changes:
