@@ -172,8 +172,6 @@ def plain_data(node: Node, depth: int = 0) -> Any:
             key = plain_data(key_node, depth + 1)
             if isinstance(key, (dict, list)):
                 raise YamlSourceError(*position(key_node), "mapping keys must be scalars")
-            if key == "<<":  # written plain, every YAML reader (yaml.v2 too) merges there
-                raise YamlSourceError(*position(key_node), "a key '<<' is read as a YAML merge key")
             out[_json_key(key)] = plain_data(value_node, depth + 1)
         return out
     if isinstance(node, SequenceNode):
