@@ -108,13 +108,18 @@ def update(
         _say(f"up to date: {len(plan.changes)} generated file(s) match config/flux.yaml")
         return
     apply_plan(plan)
-    for change in plan.pending:
-        verb = {"create": "wrote", "update": "updated", "delete": "pruned"}[change.action]
-        _say(f"{verb} {plan.shown_dir}/{change.path}")
-    _say(
-        f"{plan.count('create') + plan.count('update')} written, "
-        f"{plan.count('unchanged')} unchanged, {plan.count('delete')} pruned"
-    )
+    try:
+        for change in plan.pending:
+            verb = {"create": "wrote", "update": "updated", "delete": "pruned"}[change.action]
+            _say(f"{verb} {plan.shown_dir}/{change.path}")
+        _say(
+            f"{plan.count('create') + plan.count('update')} written, "
+            f"{plan.count('unchanged')} unchanged, {plan.count('delete')} pruned"
+        )
+    except KeyboardInterrupt:
+        # Every file is written: Ctrl-C now only cuts the report short. Exit 130 would say
+        # the update was undone, which only happens while apply_plan runs.
+        _warn("interrupted while reporting: every change was already written")
 
 
 @task(help={"verbose": "Echo every kubectl command before it runs."})

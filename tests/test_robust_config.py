@@ -350,6 +350,7 @@ INVALID: dict[str, str | bytes] = {
     "non-string-keys": "flux: {version: v2.3.0}\n1: a\n~: b\ntrue: c\n? [x]\n: d\n",
     "duplicate-keys": BASE_TEXT + "flux: {}\n",
     "nan-in-values": with_values("{a: .nan}"),
+    "merge-key-in-values": with_values('{"<<": {a: 1}}'),
     "huge-int-where-a-string-goes": sub("version: v2.3.0", "version: " + "9" * 5000),
     "ten-thousand-unknown-keys": BASE_TEXT + "".join(f"unknown{i}: {i}\n" for i in range(10_000)),
     "timestamp-where-a-string-goes": sub("version: v2.3.0", "version: 2024-01-01"),
