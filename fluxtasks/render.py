@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config import Config, Dependency, HelmRelease, Kustomization, ObjectRef, Source
+from .errors import InputError
 from .yamlemit import dump
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
@@ -146,18 +147,42 @@ def document(manifest: dict[str, Any]) -> str:
     Like the CLI, the object is marshalled with an empty `status: {}` and the first
     occurrence of that line is then cut out.
     """
-    text = dump({**manifest, "status": {}}).replace("status: {}\n", "", 1)
-    return "---\n" + text.strip() + "\n"
+    return _export(manifest)[0]
+
+
+def _export(manifest: dict[str, Any]) -> tuple[str, str | None]:
+    """`document()`, and why the CLI's text edits would change the object's data, if they
+    would: they cut the first `status: {}` line wherever it is, and trim the end."""
+    marshalled = dump({**manifest, "status": {}})
+    cut = marshalled.replace("status: {}\n", "", 1)
+    problem = None
+    if marshalled.find("status: {}\n") != len(marshalled) - len("status: {}\n"):
+        problem = "its values hold a `status: {}` line, and flux cuts the first one, not its own"
+    elif cut.rstrip() + "\n" != cut:
+        problem = "its last value ends with blank lines, and flux trims the manifest's end"
+    return "---\n" + cut.strip() + "\n", problem
 
 
 def render_all(config: Config) -> dict[str, str]:
-    """File (relative to resources_dir) -> exported document, for every declared object."""
+    """File (relative to resources_dir) -> exported document, for every declared object.
+
+    A HelmRelease whose values the CLI's text edits would change is refused rather than
+    written byte-identical but meaning something else.
+    """
     version = config.flux_version
     out: dict[str, str] = {}
     for source in config.sources:
         out[source.file] = document(manifest_source(source, version))
     for ks in config.kustomizations:
         out[ks.file] = document(manifest_kustomization(ks, version))
+    problems: list[str] = []
     for hr in config.helm_releases:
-        out[hr.file] = document(manifest_helm_release(hr, version))
+        out[hr.file], problem = _export(manifest_helm_release(hr, version))
+        if problem is not None:
+            problems.append(
+                f"{config.display(config.path)}: HelmRelease {hr.namespace}/{hr.name}: {problem}: "
+                "the manifest flux create --export writes would lose data; change that value"
+            )
+    if problems:
+        raise InputError(*problems)
     return out

@@ -158,11 +158,13 @@ def outcome(tree: Tree, content: str | bytes) -> Config | InputError:
         assert_error_lines(exc)
         result: Config | InputError = exc
     else:
-        render_all(config)
         try:
+            render_all(config)
             plan_update(config)
-        except InputError as exc:  # a refusal to overwrite: reported under resources/
-            assert all(line.startswith("resources/") for line in exc.lines), exc.lines
+        except InputError as exc:  # values flux would mangle, or a refusal to overwrite
+            assert all(
+                line.startswith("resources/") or "would lose data" in line for line in exc.lines
+            ), exc.lines
         result = config
     assert fingerprint(tree.root) == before, "loading a config must never write"
     return result
