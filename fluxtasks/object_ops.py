@@ -8,6 +8,7 @@ wait — we wait by reading status ourselves instead.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from .runner import Runner
 from .watch import WaitResult, wait_for
 
 DEFAULT_NAMESPACE = "flux-system"
+# Object names are DNS subdomains, namespaces DNS labels (RFC 1123).
+_OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z")
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,18 @@ def resolve_kind(text: str) -> FluxKind:
         choices = ", ".join(aliases[0] + "|" + aliases[1] for aliases in _ALIASES.values())
         raise InputError(f"unknown kind {text!r}; use one of: {choices}")
     return found
+
+
+def check_names(name: str, namespace: str | None) -> None:
+    """Refuse what no Kubernetes object can be called: the flux CLI would read `--all` or
+    `-n` given as a name as its own flag (and `flux suspend hr --all` suspends them all)."""
+    problems = []
+    if not _OBJECT_NAME.match(name):
+        problems.append(f"{name!r} is not a valid object name (RFC 1123: a-z, 0-9, '-', '.')")
+    if namespace is not None and not _NAMESPACE.match(namespace):
+        problems.append(f"{namespace!r} is not a valid namespace (RFC 1123: a-z, 0-9, '-')")
+    if problems:
+        raise InputError(*problems)
 
 
 def declared_namespace(

@@ -518,13 +518,15 @@ _OBJECT_HELP = {
 }
 
 
-def _kind_check(kind: str) -> Callable[[Config, str], None]:
-    """A precheck: an unknown KIND is exit 4 before the cluster is touched."""
+def _kind_check(kind: str, resource: str, namespace: str | None) -> Callable[[Config, str], None]:
+    """A precheck: an unknown KIND, or a name no Kubernetes object can have, is exit 4
+    before the cluster is touched."""
 
     def check(config: Config, cluster: str) -> None:
-        from .object_ops import resolve_kind
+        from .object_ops import check_names, resolve_kind
 
         resolve_kind(kind)
+        check_names(resource, namespace)
 
     return check
 
@@ -554,8 +556,9 @@ def suspend(
     """Suspend one Flux object (flux suspend); a missing object is exit 1."""
     from .object_ops import suspend as suspend_object
 
+    precheck = _kind_check(kind, resource, namespace)
     config, target, runner = _connect(
-        c, cluster, context, kubeconfig, dry_run, ("kubectl", "flux"), _kind_check(kind)
+        c, cluster, context, kubeconfig, dry_run, ("kubectl", "flux"), precheck
     )
     flux_kind, ns = _object(config, kind, resource, namespace)
     message = suspend_object(target, runner, flux_kind, resource, ns)
@@ -587,8 +590,9 @@ def resume(
     from .object_ops import resume as resume_object
 
     limit, every = _seconds(timeout, "--timeout"), _seconds(interval, "--interval")
+    precheck = _kind_check(kind, resource, namespace)
     config, target, runner = _connect(
-        c, cluster, context, kubeconfig, dry_run, ("kubectl", "flux"), _kind_check(kind)
+        c, cluster, context, kubeconfig, dry_run, ("kubectl", "flux"), precheck
     )
     flux_kind, ns = _object(config, kind, resource, namespace)
     result = resume_object(
@@ -622,8 +626,9 @@ def reconcile(
 
     if timeout is not None:
         _seconds(timeout, "--timeout")
+    precheck = _kind_check(kind, resource, namespace)
     config, target, runner = _connect(
-        c, cluster, context, kubeconfig, dry_run, ("kubectl", "flux"), _kind_check(kind)
+        c, cluster, context, kubeconfig, dry_run, ("kubectl", "flux"), precheck
     )
     flux_kind, ns = _object(config, kind, resource, namespace)
     reconcile_object(
