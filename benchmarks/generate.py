@@ -49,6 +49,7 @@ class SizeResult:
     empty: Run  # `flux.update` into a tree without any generated file
     noop: Run  # `flux.update` again: nothing to change
     check: Run  # `flux.update --check`: nothing to report
+    spread: dict[str, list[float]]  # every run's seconds, per measure
 
     @property
     def objects(self) -> int:
@@ -84,7 +85,11 @@ def measure_size(objects: int, work: Path, repeat: int) -> SizeResult:
         checks.append(check)
         shutil.rmtree(run_root)
     shutil.rmtree(pristine)
-    return SizeResult(mix, files, best_run(empties), best_run(noops), best_run(checks))
+    spread = {
+        name: sorted(r.seconds for r in runs)
+        for name, runs in (("empty", empties), ("noop", noops), ("check", checks))
+    }
+    return SizeResult(mix, files, best_run(empties), best_run(noops), best_run(checks), spread)
 
 
 def filesystem(path: str) -> str:
@@ -195,6 +200,16 @@ def main() -> None:
                 f"growth exponent {k:.2f} overall, {k_top:.2f} between the two largest (1.00 = linear)"
             )
         print(f"  peak memory        {big.peak_mb / small.peak_mb:5.1f}×")
+        print()
+        print(
+            f"Every run at {big.objects:,} objects (seconds; the disk and other load make them vary):"
+        )
+        for label, attr in (
+            ("update, empty tree", "empty"),
+            ("update, no change", "noop"),
+            ("update --check", "check"),
+        ):
+            print(f"  {label:18} " + "  ".join(f"{t:.2f}" for t in big.spread[attr]))
 
     top = rows[-1]
     print()

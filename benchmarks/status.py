@@ -48,24 +48,26 @@ REVISION = "main@sha1:0123456789abcdef0123456789abcdef01234567"
 
 def ready_object(kind: str, namespace: str, name: str) -> dict[str, Any]:
     """A reconciled, Ready object as `kubectl get -o json` returns it."""
-    status: dict[str, Any] = {
-        "observedGeneration": 1,
-        "conditions": [
-            {
-                "type": "Ready",
-                "status": "True",
-                "reason": "ReconciliationSucceeded",
-                "message": f"Applied revision: {REVISION}",
-                "observedGeneration": 1,
-            }
-        ],
-    }
+    reason, message = "Succeeded", f"stored artifact for revision '{REVISION}'"
+    status: dict[str, Any] = {"observedGeneration": 1}
     if kind == "Kustomization":
+        reason, message = "ReconciliationSucceeded", f"Applied revision: {REVISION}"
         status["lastAppliedRevision"] = REVISION
     elif kind == "HelmRelease":
+        reason = "InstallSucceeded"
+        message = f"Helm install succeeded for release {namespace}/{name}.v1 with chart app@1.0.0"
         status["history"] = [{"chartVersion": "1.0.0"}]
     else:
         status["artifact"] = {"revision": REVISION}
+    status["conditions"] = [
+        {
+            "type": "Ready",
+            "status": "True",
+            "reason": reason,
+            "message": message,
+            "observedGeneration": 1,
+        }
+    ]
     return {
         "apiVersion": API[kind],
         "kind": kind,
