@@ -155,8 +155,9 @@ def _export(manifest: dict[str, Any]) -> tuple[str, str | None]:
     would: they cut the first `status: {}` line wherever it is, and trim the end."""
     marshalled = dump({**manifest, "status": {}})
     cut = marshalled.replace("status: {}\n", "", 1)
+    intended = marshalled[: -len("status: {}\n")]  # the object's own status: the last line
     problem = None
-    if marshalled.find("status: {}\n") != len(marshalled) - len("status: {}\n"):
+    if cut != intended:
         problem = "its values hold a `status: {}` line, and flux cuts the first one, not its own"
     elif cut.rstrip() + "\n" != cut:
         problem = "its last value ends with blank lines, and flux trims the manifest's end"

@@ -439,7 +439,7 @@ def test_sigint_after_various_delays_is_all_or_nothing(tmp_path: Path) -> None:
     after = contents(finished)
 
     outcomes = []
-    for fraction in (0.1, 0.3, 0.5, 0.7, 0.85):
+    for fraction in (0.1, 0.3, 0.5, 0.65, 0.8):
         tree = fresh_copy(template, tmp_path / "t")
         before = tree.snapshot()
         marker.unlink(missing_ok=True)
