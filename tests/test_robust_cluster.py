@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakecluster import CANARY, cond, flux, flux_object, ready_obj, stalled_hr
+from fakecluster import CANARY, flux_object, ready_obj, stalled_hr
 from test_cluster_tasks import (  # the shared project tree and its fixtures
     CC,
     GET,

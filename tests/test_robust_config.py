@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import BOILERPLATE, Tree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import BOILERPLATE, Tree
 from fluxtasks.config import Config, load_config
 from fluxtasks.errors import InputError
 from fluxtasks.generate import plan_update

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import BOILERPLATE, FAKES, MINIMAL_CONFIG, PROJECT, Tree
+
 from fluxtasks.config import load_config
 from fluxtasks.errors import InputError
 from fluxtasks.filewriter import apply_plan
@@ -114,7 +114,7 @@ def fail_nth(target: Any, name: str, nth: int, fault: str) -> Iterator[list[int]
             raise OSError(errno.ENOSPC, "No space left on device")
         if fault == "ctrl-c-before":
             raise KeyboardInterrupt
-        result = real(*args, **kwargs)
+        real(*args, **kwargs)
         raise KeyboardInterrupt  # ctrl-c-after: the step happened, the interrupt lands next
 
     setattr(target, name, wrapper)

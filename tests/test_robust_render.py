@@ -23,14 +23,14 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import BOILERPLATE, PROJECT, Tree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import BOILERPLATE, PROJECT, Tree
 from fluxtasks.config import DEFAULT_MARKER, load_config
+from fluxtasks.errors import InputError
 from fluxtasks.filewriter import apply_plan
 from fluxtasks.generate import plan_update
-from fluxtasks.errors import InputError
 from fluxtasks.render import document, manifest_helm_release, render_all
 
 TODAY = dt.date(2026, 3, 1)
