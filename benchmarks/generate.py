@@ -61,14 +61,18 @@ class SizeResult:
 
 
 def measure_size(objects: int, work: Path, repeat: int) -> SizeResult:
+    """Each repeat gets its own copy of the project, and no tree is deleted until all are
+    measured: deleting thousands of files makes this VM's disk slow at creating files for
+    a while afterwards (it discards the freed blocks), which would be billed to the next
+    update."""
     pristine = work / f"size-{objects}" / "pristine"
-    run_root = pristine.parent / "run"
     mix = build_project(pristine, Mix.for_size(objects))
-    env = env_with(INVOKE_FLUX_CONFIG=str(run_root / "config" / "flux.yaml"))
     update = [*INVOKE, "flux.update"]
     empties, noops, checks = [], [], []
     files = 0
-    for _ in range(repeat):
+    for i in range(repeat):
+        run_root = pristine.parent / f"run-{i}"
+        env = env_with(INVOKE_FLUX_CONFIG=str(run_root / "config" / "flux.yaml"))
         shutil.copytree(pristine, run_root, symlinks=True)
         os.sync()  # flush the copy first, or its write-back is billed to the update
         empty = expect(run_process(update, env=env), 0, f"{objects}: update")
@@ -83,10 +87,8 @@ def measure_size(objects: int, work: Path, repeat: int) -> SizeResult:
         empties.append(empty)
         noops.append(noop)
         checks.append(check)
-        shutil.rmtree(run_root)
-    shutil.rmtree(pristine)
     spread = {
-        name: sorted(r.seconds for r in runs)
+        name: [r.seconds for r in runs]
         for name, runs in (("empty", empties), ("noop", noops), ("check", checks))
     }
     return SizeResult(mix, files, best_run(empties), best_run(noops), best_run(checks), spread)
@@ -202,7 +204,7 @@ def main() -> None:
         print(f"  peak memory        {big.peak_mb / small.peak_mb:5.1f}×")
         print()
         print(
-            f"Every run at {big.objects:,} objects (seconds; the disk and other load make them vary):"
+            f"Every run at {big.objects:,} objects, in run order (seconds; load on the machine adds):"
         )
         for label, attr in (
             ("update, empty tree", "empty"),
