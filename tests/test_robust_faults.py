@@ -543,3 +543,29 @@ def test_paths_out_of_the_tree_are_refused(tree: Tree, tmp_path: Path, key: str,
         assert done.returncode == 4 and message in done.stderr, done.stderr
         assert state(tree) == before
     assert not (tmp_path / "outside").exists() and not Path("/tmp/flux-ks-apps.yaml").exists()
+
+
+def test_ctrl_c_while_reporting_after_the_write_is_not_called_interrupted(
+    stale: Tree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once every file is written, Ctrl-C only cuts the report short: exit 0, and it says so
+    (exit 130 means the update was undone)."""
+    from invoke.config import Config as InvokeConfig
+    from invoke.context import Context
+
+    from fluxtasks import tasks
+
+    tree = fresh_copy(stale, tmp_path / "t")
+    printed: list[str] = []
+
+    def interrupted_say(line: str = "") -> None:
+        printed.append(line)
+        if len(printed) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(tasks, "_say", interrupted_say)
+    tasks.update.body(Context(InvokeConfig(overrides={"flux": {"config": str(tree.config)}})))
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "interrupted while reporting: every change was already written"
+    )
+    assert plan_update(load_config(tree.config)).pending == []
