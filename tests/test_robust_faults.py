@@ -439,7 +439,9 @@ def test_sigint_after_various_delays_is_all_or_nothing(tmp_path: Path) -> None:
     after = contents(finished)
 
     outcomes = []
-    for fraction in (0.1, 0.3, 0.5, 0.65, 0.8):
+    # 0.0 (right after the config is opened) keeps at least one real interrupt even when a
+    # loaded machine makes the reference run slow and every later delay land after the end.
+    for fraction in (0.0, 0.1, 0.3, 0.5, 0.65, 0.8):
         tree = fresh_copy(template, tmp_path / "t")
         before = tree.snapshot()
         marker.unlink(missing_ok=True)
@@ -450,7 +452,9 @@ def test_sigint_after_various_delays_is_all_or_nothing(tmp_path: Path) -> None:
             assert err.splitlines()[-1] == "interrupted"
             assert tree.snapshot() == before, f"interrupted at {fraction:.0%} but the tree changed"
         else:
-            assert proc.returncode == 0, err
+            # Finished: every file written. A Ctrl-C that lands after the task returned
+            # (Invoke's own shutdown) may turn the 0 into Invoke's 1; the tree is what counts.
+            assert proc.returncode in (0, 1), err
             assert contents(tree) == after
         outcomes.append((fraction, proc.returncode))
     assert 130 in [code for _, code in outcomes], outcomes
