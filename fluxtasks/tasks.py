@@ -333,69 +333,46 @@ _APPLY_HELP = _cluster_help(
 )
 
 
-@task(help=_APPLY_HELP)
-@_edge
-def apply_sources(
-    c: Context,
-    server_dry_run: bool = False,
-    allow_drift: bool = False,
-    cluster: str | None = None,
-    context: str | None = None,
-    kubeconfig: str | None = None,
-    dry_run: bool = False,
-) -> None:
-    """Server-side apply every flux-source-*.yaml under resources/ (one kubectl call)."""
-    _apply(c, ("sources",), server_dry_run, allow_drift, cluster, context, kubeconfig, dry_run)
+def _apply_task(name: str, groups: tuple[str, ...], doc: str) -> Task[Any]:
+    """One apply task per group set: Invoke needs a function per task, the work is shared."""
+
+    def body(
+        c: Context,
+        server_dry_run: bool = False,
+        allow_drift: bool = False,
+        cluster: str | None = None,
+        context: str | None = None,
+        kubeconfig: str | None = None,
+        dry_run: bool = False,
+    ) -> None:
+        _apply(c, groups, server_dry_run, allow_drift, cluster, context, kubeconfig, dry_run)
+
+    body.__doc__ = doc
+    body.__name__ = body.__qualname__ = name
+    made: Task[Any] = task(help=_APPLY_HELP, name=name)(_edge(body))
+    return made
 
 
-@task(help=_APPLY_HELP)
-@_edge
-def apply_kustomizations(
-    c: Context,
-    server_dry_run: bool = False,
-    allow_drift: bool = False,
-    cluster: str | None = None,
-    context: str | None = None,
-    kubeconfig: str | None = None,
-    dry_run: bool = False,
-) -> None:
-    """Server-side apply every flux-ks-*.yaml under resources/ (one kubectl call)."""
-    _apply(
-        c, ("kustomizations",), server_dry_run, allow_drift, cluster, context, kubeconfig, dry_run
-    )
-
-
-@task(help=_APPLY_HELP)
-@_edge
-def apply_helm_releases(
-    c: Context,
-    server_dry_run: bool = False,
-    allow_drift: bool = False,
-    cluster: str | None = None,
-    context: str | None = None,
-    kubeconfig: str | None = None,
-    dry_run: bool = False,
-) -> None:
-    """Server-side apply every flux-hr-*.yaml under resources/ (one kubectl call)."""
-    _apply(
-        c, ("helm-releases",), server_dry_run, allow_drift, cluster, context, kubeconfig, dry_run
-    )
-
-
-@task(help=_APPLY_HELP)
-@_edge
-def apply(
-    c: Context,
-    server_dry_run: bool = False,
-    allow_drift: bool = False,
-    cluster: str | None = None,
-    context: str | None = None,
-    kubeconfig: str | None = None,
-    dry_run: bool = False,
-) -> None:
-    """Apply sources, then Kustomizations, then HelmReleases (one kubectl call each)."""
-    groups = ("sources", "kustomizations", "helm-releases")
-    _apply(c, groups, server_dry_run, allow_drift, cluster, context, kubeconfig, dry_run)
+apply_sources = _apply_task(
+    "apply_sources",
+    ("sources",),
+    "Server-side apply every flux-source-*.yaml under resources/ (one kubectl call).",
+)
+apply_kustomizations = _apply_task(
+    "apply_kustomizations",
+    ("kustomizations",),
+    "Server-side apply every flux-ks-*.yaml under resources/ (one kubectl call).",
+)
+apply_helm_releases = _apply_task(
+    "apply_helm_releases",
+    ("helm-releases",),
+    "Server-side apply every flux-hr-*.yaml under resources/ (one kubectl call).",
+)
+apply = _apply_task(
+    "apply",
+    ("sources", "kustomizations", "helm-releases"),
+    "Apply sources, then Kustomizations, then HelmReleases (one kubectl call each).",
+)
 
 
 @task(
