@@ -368,7 +368,7 @@ def list_json(*objects: dict[str, Any]) -> str:
 
 def make_config(root: Path, **overrides: Any) -> Any:
     """A Config built directly (no loader), for unit tests of the cluster library."""
-    from fluxtasks.config import DEFAULT_COMPONENTS, DEFAULT_MARKER, Cluster, Config
+    from fluxtasks.config.model import DEFAULT_COMPONENTS, DEFAULT_MARKER, Cluster, Config
 
     fields: dict[str, Any] = {
         "path": root / "config" / "flux.yaml",

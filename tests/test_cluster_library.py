@@ -25,20 +25,10 @@ from fakecluster import (
     stalled_hr,
 )
 
-from fluxtasks import apply as apply_mod
-from fluxtasks.cluster import ClusterTarget, connect, select_cluster
-from fluxtasks.cluster_values import apply_values, plan_values
-from fluxtasks.config import ClusterValues, HelmRelease, ObjectRef
-from fluxtasks.errors import (
-    CheckFailed,
-    ClusterSelectionError,
-    CommandFailed,
-    InputError,
-    ToolError,
-)
-from fluxtasks.install import apply_components_argv, install
-from fluxtasks.object_ops import FLUX_KINDS, reconcile, resolve_kind, resume, suspend
-from fluxtasks.recover import (
+from fluxtasks.cluster import apply as apply_mod
+from fluxtasks.cluster.install import apply_components_argv, install
+from fluxtasks.cluster.objects import FLUX_KINDS, reconcile, resolve_kind, resume, suspend
+from fluxtasks.cluster.recover import (
     InterruptShield,
     Strategy,
     is_failing_release,
@@ -47,8 +37,18 @@ from fluxtasks.recover import (
     select_failing,
     suspend_then_resume,
 )
-from fluxtasks.status import parse_object
-from fluxtasks.watch import Outcome, wait_for
+from fluxtasks.cluster.status import parse_object
+from fluxtasks.cluster.target import ClusterTarget, connect, select_cluster
+from fluxtasks.cluster.values import apply_values, plan_values
+from fluxtasks.cluster.watch import Outcome, wait_for
+from fluxtasks.config.model import ClusterValues, HelmRelease, ObjectRef
+from fluxtasks.errors import (
+    CheckFailed,
+    ClusterSelectionError,
+    CommandFailed,
+    InputError,
+    ToolError,
+)
 
 TARGET = ClusterTarget("canary", CANARY)
 

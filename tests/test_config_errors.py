@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import MINIMAL_CONFIG, Tree
-from fluxtasks.config import load_config
+
+from fluxtasks.config.model import load_config
 from fluxtasks.errors import InputError
 
 HR = "helmReleases:\n  - {name: web, namespace: apps, chart: web, source: HelmRepository/charts.flux-system%s}\n"

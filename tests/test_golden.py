@@ -11,11 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import BOILERPLATE
-from fluxtasks.config import load_config
-from fluxtasks.filewriter import apply_plan
-from fluxtasks.generate import plan_update
+
+from fluxtasks.config.model import load_config
+from fluxtasks.files.atomic import apply_plan
+from fluxtasks.render.update import plan_update
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "config" / "flux.yaml").is_file())

@@ -9,17 +9,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import BOILERPLATE, PROJECT, Tree, run_invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import BOILERPLATE, PROJECT, Tree, run_invoke
-from fluxtasks.config import DEFAULT_MARKER, LEGACY_MARKER, load_config
-from fluxtasks.config_writer import FlowMap, dump_config
+from fluxtasks.config.model import DEFAULT_MARKER, LEGACY_MARKER, load_config
 from fluxtasks.errors import InputError
-from fluxtasks.filewriter import apply_plan
-from fluxtasks.generate import plan_update
-from fluxtasks.importer import import_tree, write_config
-from fluxtasks.yamlsource import compose, plain_data
+from fluxtasks.files.atomic import apply_plan
+from fluxtasks.offline.importer import import_tree, write_config
+from fluxtasks.render.update import plan_update
+from fluxtasks.yamlio.config_dump import FlowMap, dump_config
+from fluxtasks.yamlio.source import compose, plain_data
 
 REPO = "infra/aws/terraform/prow-build-cluster/resources"
 LEGACY = f"# {LEGACY_MARKER}\n"

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from fluxtasks.config import Dependency, HelmRelease, Kustomization, ObjectRef, Source
-from fluxtasks.render import api_version, document, manifest_helm_release, manifest_kustomization, manifest_source
+from fluxtasks.config.model import Dependency, HelmRelease, Kustomization, ObjectRef, Source
+from fluxtasks.render.manifests import (
+    api_version,
+    document,
+    manifest_helm_release,
+    manifest_kustomization,
+    manifest_source,
+)
 
 PODINFO_GIT = "https://github.com/stefanprodan/podinfo"
 

@@ -36,8 +36,8 @@ from test_cluster_tasks import (  # the shared project tree and its fixtures
     template,
 )
 
+from fluxtasks.cluster.objects import check_names
 from fluxtasks.errors import InputError
-from fluxtasks.object_ops import check_names
 
 __all__ = ["env", "template"]  # fixtures, imported for pytest
 

@@ -25,10 +25,10 @@ from conftest import BOILERPLATE, Tree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fluxtasks.config import Config, load_config
+from fluxtasks.config.model import Config, load_config
 from fluxtasks.errors import InputError
-from fluxtasks.generate import plan_update
-from fluxtasks.render import render_all
+from fluxtasks.render.manifests import render_all
+from fluxtasks.render.update import plan_update
 
 ERROR_LINE = re.compile(r"^config/flux\.yaml(:\d+:\d+)?: ")
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")

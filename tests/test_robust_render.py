@@ -27,11 +27,11 @@ from conftest import BOILERPLATE, PROJECT, Tree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fluxtasks.config import DEFAULT_MARKER, load_config
+from fluxtasks.config.model import DEFAULT_MARKER, load_config
 from fluxtasks.errors import InputError
-from fluxtasks.filewriter import apply_plan
-from fluxtasks.generate import plan_update
-from fluxtasks.render import document, manifest_helm_release, render_all
+from fluxtasks.files.atomic import apply_plan
+from fluxtasks.render.manifests import document, manifest_helm_release, render_all
+from fluxtasks.render.update import plan_update
 
 TODAY = dt.date(2026, 3, 1)
 MARKER_LINE = f"# {DEFAULT_MARKER}\n"

@@ -1,9 +1,9 @@
 """config/flux.schema.json stays in step with the loader.
 
-The committed file is exactly what fluxtasks/schema.py generates, and for a set of valid
+The committed file is exactly what fluxtasks/config/schema.py generates, and for a set of valid
 and broken configs the schema accepts a config exactly when `load_config` does, except
 for the loader checks the schema cannot express (listed in BEYOND_SCHEMA, and in the
-module docstring of fluxtasks/schema.py).
+module docstring of fluxtasks/config/schema.py).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import yaml
 from conftest import PROJECT, Tree, run_invoke
 from jsonschema import Draft7Validator
 
-from fluxtasks.config import load_config
+from fluxtasks.config.model import load_config
+from fluxtasks.config.schema import SCHEMA_FILE, config_schema, schema_text
 from fluxtasks.errors import InputError
-from fluxtasks.schema import SCHEMA_FILE, config_schema, schema_text
-from fluxtasks.yamlsource import compose, plain_data
+from fluxtasks.yamlio.source import compose, plain_data
 
 BASE = """\
 flux:

@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 from conftest import PROJECT
-from fluxtasks.config import LEGACY_MARKER, load_config
-from fluxtasks.generate import plan_update
+
+from fluxtasks.config.model import LEGACY_MARKER, load_config
+from fluxtasks.render.update import plan_update
 
 HEADER = (PROJECT / "config" / "boilerplate.txt").read_text()
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from fakecluster import cond, flux_object, ready_obj, stalled_hr
 
-from fluxtasks.errors import ToolError
-from fluxtasks.status import (
+from fluxtasks.cluster.status import (
     STATUS_RESOURCES,
     Phase,
     Snapshot,
@@ -20,6 +19,7 @@ from fluxtasks.status import (
     shorten_hashes,
     status_rows,
 )
+from fluxtasks.errors import ToolError
 
 
 def parsed(obj: dict[str, Any]):  # type: ignore[no-untyped-def]

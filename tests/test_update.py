@@ -7,13 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import MINIMAL_CONFIG, Tree
-from fluxtasks import filewriter
-from fluxtasks.config import load_config
+
+from fluxtasks.config.model import load_config
 from fluxtasks.errors import InputError
-from fluxtasks.filewriter import apply_plan
-from fluxtasks.generate import header_for, is_generated, plan_update
+from fluxtasks.files import atomic as filewriter
+from fluxtasks.files.atomic import apply_plan
+from fluxtasks.render.update import header_for, is_generated, plan_update
 
 KS_FILE = "resources/flux-system/flux-ks-apps.yaml"
 GIT_FILE = "resources/flux-system/flux-source-git-k8s-io.yaml"

@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL_CONFIG, PROJECT, Tree, run_invoke
 
-from fluxtasks.config import load_config
-from fluxtasks.filewriter import apply_plan
-from fluxtasks.generate import plan_update
-from fluxtasks.runner import Runner
-from fluxtasks.validate import (
+from fluxtasks.config.model import load_config
+from fluxtasks.files.atomic import apply_plan
+from fluxtasks.offline.validate import (
     crd_validator,
     parse_documents,
     schema_problems,
@@ -26,6 +24,8 @@ from fluxtasks.validate import (
     trim_kustomize_error,
     validate,
 )
+from fluxtasks.render.update import plan_update
+from fluxtasks.runner import Runner
 
 CRDS = (Path(__file__).parent / "fixtures" / "small-crds.yaml").read_text()
 COMPONENTS = "resources/flux/gotk-components.yaml"

@@ -1,4 +1,4 @@
-"""fluxtasks.yamlemit prints what sigs.k8s.io/yaml.Marshal (JSON -> yaml.v2) prints.
+"""fluxtasks.yamlio.emit prints what sigs.k8s.io/yaml.Marshal (JSON -> yaml.v2) prints.
 
 Expected texts come from the flux CLI's golden outputs, and from running the Go code
 (yaml.v2 v2.4.0 through sigs.k8s.io/yaml) on the same inputs: see golden_yaml/.
@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fluxtasks.yamlemit import NaturalKey, dump, json_number, natural_key
+from fluxtasks.yamlio.emit import NaturalKey, dump, json_number, natural_key
 
 CORPUS = Path(__file__).resolve().parent / "golden_yaml" / "corpus.json"
 

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from fluxtasks import yamlsource
-from fluxtasks.yamlsource import YamlSourceError
+from fluxtasks.yamlio import source as yamlsource
+from fluxtasks.yamlio.source import YamlSourceError
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted(

@@ -11,11 +11,11 @@ import math
 import time
 from collections.abc import Callable
 
-from .cluster import ClusterTarget
-from .config import Config
-from .durations import format_duration
-from .errors import CheckFailed, CommandFailed, InputError
-from .runner import Runner
+from ..cluster.target import ClusterTarget
+from ..config.model import Config
+from ..durations import format_duration
+from ..errors import CheckFailed, CommandFailed, InputError
+from ..runner import Runner
 
 FLUX_NAMESPACE = "flux-system"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

@@ -26,7 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import (
+from ..config.loader import (
+    FILE_PREFIX,
+    KNOWN_COMPONENTS,
+    KS_SOURCE_KINDS,
+    NAME_RE,
+    VERSION_RE,
+    flux_path,
+    load_text,
+)
+from ..config.model import (
     DEFAULT_COMPONENTS,
     DEFAULT_MARKER,
     LEGACY_MARKER,
@@ -39,27 +48,18 @@ from .config import (
     ObjectRef,
     Source,
 )
-from .config_loader import (
-    FILE_PREFIX,
-    KNOWN_COMPONENTS,
-    KS_SOURCE_KINDS,
-    NAME_RE,
-    VERSION_RE,
-    flux_path,
-    load_text,
-)
-from .config_writer import FlowMap, dump_config
-from .durations import normalize_duration
-from .errors import InputError
-from .generate import FileChange, components_version, plan_update, scan_tree
-from .render import (
+from ..durations import normalize_duration
+from ..errors import InputError
+from ..render.manifests import (
     HELM_GROUP,
     SOURCE_GROUP,
     manifest_helm_release,
     manifest_kustomization,
     manifest_source,
 )
-from .yamlsource import YamlSourceError, compose, plain_data
+from ..render.update import FileChange, components_version, plan_update, scan_tree
+from ..yamlio.config_dump import FlowMap, dump_config
+from ..yamlio.source import YamlSourceError, compose, plain_data
 
 FluxObject = Source | HelmRelease | Kustomization
 

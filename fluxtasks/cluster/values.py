@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cluster import ClusterTarget
-from .config import Config, HelmRelease
-from .errors import InputError
-from .runner import Runner
+from ..cluster.target import ClusterTarget
+from ..config.model import Config, HelmRelease
+from ..errors import InputError
+from ..runner import Runner
 
 VALUES_KEY = "values.yaml"
 

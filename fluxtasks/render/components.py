@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .config import Config
-from .errors import CommandFailed, ToolError
-from .generate import components_version
-from .runner import Runner
+from ..config.model import Config
+from ..errors import CommandFailed, ToolError
+from ..render.update import components_version
+from ..runner import Runner
 
 
 def install_export_argv(config: Config) -> list[str]:

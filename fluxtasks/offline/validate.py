@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .config import SOURCE_FILE_WORD, Config, load_config
-from .errors import InputError, ToolError
-from .generate import is_generated, plan_update, scan_tree
-from .runner import Runner
+from ..config.model import SOURCE_FILE_WORD, Config, load_config
+from ..errors import InputError, ToolError
+from ..render.update import is_generated, plan_update, scan_tree
+from ..runner import Runner
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -96,7 +96,7 @@ class Report:
         self._add(Finding("warning", text))
 
     def _add(self, finding: Finding) -> None:
-        from .config_loader import one_line  # names and kinds come from files: keep one line
+        from ..config.loader import one_line  # names and kinds come from files: keep one line
 
         finding = Finding(finding.severity, one_line(finding.text))
         if finding not in self._seen:  # nested folders can reach one file twice
@@ -548,7 +548,7 @@ class _Validation:
 
     def local_folder(self, path: str) -> str | None:
         """The folder of resourcesDir a Kustomization path maps to, as the config loader maps it."""
-        from .config_loader import flux_path
+        from ..config.loader import flux_path
 
         rendered = flux_path(path)
         prefix = f"./{self.config.repo_path}" if self.config.repo_path else "."

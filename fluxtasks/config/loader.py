@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .config import (
+from ..config.model import (
     DEFAULT_COMPONENTS,
     DEFAULT_MARKER,
     SOURCE_FILE_WORD,
@@ -32,9 +32,9 @@ from .config import (
     ObjectRef,
     Source,
 )
-from .durations import normalize_duration
-from .errors import InputError
-from .yamlsource import (
+from ..durations import normalize_duration
+from ..errors import InputError
+from ..yamlio.source import (
     YamlSourceError,
     check_characters,
     compose,

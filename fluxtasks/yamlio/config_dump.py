@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import ScalarNode
 
-from .yamlsource import YamlSourceError, compose, plain_data
+from ..yamlio.source import YamlSourceError, compose, plain_data
 
 FLOW_WIDTH = 100
 STR_TAG = "tag:yaml.org,2002:str"

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import DEFAULT_MARKER, LEGACY_MARKER, Config
-from .errors import InputError
-from .render import render_all
+from ..config.model import DEFAULT_MARKER, LEGACY_MARKER, Config
+from ..errors import InputError
+from ..render.manifests import render_all
 
 COMPONENTS_VERSION_RE = re.compile(r"^# Flux Version: (\S+)$", re.MULTILINE)
 YAML_SUFFIXES = (".yaml", ".yml")

@@ -11,8 +11,8 @@ import secrets
 import stat
 from pathlib import Path
 
-from .errors import InputError
-from .generate import FileChange, Plan
+from ..errors import InputError
+from ..render.update import FileChange, Plan
 
 _TEMP_TOKEN = secrets.token_hex(4)  # with the pid: no other run picks the same temp names
 

@@ -159,7 +159,7 @@ class Config:
 
 def load_config(path: Path) -> Config:
     """Load and validate config/flux.yaml; InputError (exit 4) lists every problem at once."""
-    from .config_loader import load  # the loader builds this module's dataclasses
+    from ..config.loader import load  # the loader builds this module's dataclasses
 
     # Loading allocates a dozen objects per config line (YAML nodes, marks) that all stay
     # alive until the Config is built, and hold no reference cycles; the cyclic GC would

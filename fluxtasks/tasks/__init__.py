@@ -18,14 +18,14 @@ from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
 from invoke.tasks import Task, task
 
-from .errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, CheckFailed, FluxTasksError
+from ..errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, CheckFailed, FluxTasksError
 
 if TYPE_CHECKING:
-    from .cluster import ClusterTarget
-    from .config import Config
-    from .object_ops import FluxKind
-    from .runner import Runner
-    from .watch import Observation, WaitResult
+    from ..cluster.objects import FluxKind
+    from ..cluster.target import ClusterTarget
+    from ..cluster.watch import Observation, WaitResult
+    from ..config.model import Config
+    from ..runner import Runner
 
 # Library modules are imported inside the tasks that use them, so `invoke --list`
 # and `invoke --help` stay fast.
@@ -59,7 +59,7 @@ def _config_path(c: Context) -> Path:
 
 
 def _load(c: Context) -> Config:
-    from .config import load_config
+    from ..config.model import load_config
 
     return load_config(_config_path(c))
 
@@ -84,10 +84,10 @@ def update(
     c: Context, check: bool = False, components: bool = False, verbose: bool = False
 ) -> None:
     """Render every Flux source, Kustomization and HelmRelease from config/flux.yaml."""
-    from .components import export_components
-    from .filewriter import apply_plan
-    from .generate import plan_update
-    from .runner import Runner
+    from ..files.atomic import apply_plan
+    from ..render.components import export_components
+    from ..render.update import plan_update
+    from ..runner import Runner
 
     config = _load(c)
     fresh_components = None
@@ -130,9 +130,9 @@ def validate(c: Context, verbose: bool = False) -> None:
     Every problem is printed, one line each; exit 1 on any error (warnings do not fail),
     2 when kubectl is needed to build a folder and missing. No cluster, no flux CLI.
     """
-    from .errors import ToolError
-    from .runner import Runner
-    from .validate import validate as run_checks
+    from ..errors import ToolError
+    from ..offline.validate import validate as run_checks
+    from ..runner import Runner
 
     report = run_checks(_config_path(c), Runner(echo=verbose))
     for line in report.warnings:
@@ -152,7 +152,7 @@ def validate(c: Context, verbose: bool = False) -> None:
 @_edge
 def schema(c: Context, check: bool = False) -> None:
     """Rewrite config/flux.schema.json, the JSON Schema editors use for config/flux.yaml."""
-    from .schema import plan_schema, write_schema
+    from ..config.schema import plan_schema, write_schema
 
     config_dir = _config_path(c).parent
     shown = "config" if config_dir.name == "config" else str(config_dir)
@@ -183,8 +183,8 @@ def import_config(c: Context, write: bool = False, force: bool = False) -> None:
     Prints the config on stdout (notes on stderr) unless --write. Exit 4 when a file that
     carries the generated marker cannot be imported: update would delete it.
     """
-    from .errors import InputError
-    from .importer import import_tree, shown_config, write_config
+    from ..errors import InputError
+    from ..offline.importer import import_tree, shown_config, write_config
 
     path = _config_path(c)
     shown = shown_config(path)
@@ -231,8 +231,8 @@ def _cluster_help(**extra: str) -> dict[str, str]:
 
 
 def _seconds(text: str, option: str) -> float:
-    from .durations import parse_duration
-    from .errors import InputError
+    from ..durations import parse_duration
+    from ..errors import InputError
 
     try:
         seconds = parse_duration(text) / 1e9
@@ -257,8 +257,8 @@ def _connect(
     """Load the config, select the cluster, run the offline `precheck(config, cluster)`,
     make sure the tools exist, then check the kube context: every local problem is
     reported before anything touches a cluster."""
-    from .cluster import connect, select_cluster
-    from .runner import Runner
+    from ..cluster.target import connect, select_cluster
+    from ..runner import Runner
 
     config = _load(c)
     selected = select_cluster(config, cluster, os.environ)  # exit 3 before anything else
@@ -289,8 +289,8 @@ def install(
     dry_run: bool = False,
 ) -> None:
     """Server-side apply the committed Flux components, then wait for the controllers."""
-    from .install import install as install_components
-    from .install import require_components
+    from ..cluster.install import install as install_components
+    from ..cluster.install import require_components
 
     limit = _seconds(timeout, "--timeout")
     config, target, runner = _connect(
@@ -313,7 +313,7 @@ def _apply(
     kubeconfig: str | None,
     dry_run: bool,
 ) -> None:
-    from .apply import apply_groups, check_drift
+    from ..cluster.apply import apply_groups, check_drift
 
     def no_drift(config: Config, _cluster: str) -> None:
         check_drift(config, allow_drift=allow_drift, dry_run=dry_run, say=_say)
@@ -392,8 +392,8 @@ def apply_values(
     dry_run: bool = False,
 ) -> None:
     """Push each HelmRelease's per-cluster values file (clusterValues) into its ConfigMap."""
-    from .cluster_values import apply_values as push_values
-    from .cluster_values import plan_values
+    from ..cluster.values import apply_values as push_values
+    from ..cluster.values import plan_values
 
     def values_exist(config: Config, cluster_name: str) -> None:
         plan_values(config, cluster_name, release)
@@ -414,7 +414,7 @@ def status(
     dry_run: bool = False,
 ) -> None:
     """Table of every Flux object (declared ones first, marked *); exit 1 if one is not ready."""
-    from .status import format_table, read_status, status_rows
+    from ..cluster.status import format_table, read_status, status_rows
 
     config, target, runner = _connect(c, cluster, context, kubeconfig, dry_run)
     snapshot = read_status(target, runner)
@@ -443,8 +443,8 @@ def _hint_for(obs: Observation) -> str:
 
 def _finish_wait(result: WaitResult, timeout: str) -> None:
     """Map a wait's outcome to the documented exit codes: 0 ready, 1 failed, 124 timeout."""
-    from .errors import WatchTimeout
-    from .watch import Outcome, elapsed_label
+    from ..cluster.watch import Outcome, elapsed_label
+    from ..errors import WatchTimeout
 
     if result.outcome is Outcome.FAILED:
         raise CheckFailed(
@@ -476,7 +476,7 @@ def watch(
     dry_run: bool = False,
 ) -> None:
     """Wait until every object in config/flux.yaml is Ready: 0 ready, 1 failed, 124 timeout."""
-    from .watch import wait_for
+    from ..cluster.watch import wait_for
 
     limit, every = _seconds(timeout, "--timeout"), _seconds(interval, "--interval")
     config, target, runner = _connect(c, cluster, context, kubeconfig, dry_run)
@@ -500,7 +500,7 @@ def _kind_check(kind: str, resource: str, namespace: str | None) -> Callable[[Co
     before the cluster is touched."""
 
     def check(config: Config, cluster: str) -> None:
-        from .object_ops import check_names, resolve_kind
+        from ..cluster.objects import check_names, resolve_kind
 
         resolve_kind(kind)
         check_names(resource, namespace)
@@ -511,7 +511,7 @@ def _kind_check(kind: str, resource: str, namespace: str | None) -> Callable[[Co
 def _object(
     config: Config, kind: str, resource: str, namespace: str | None
 ) -> tuple[FluxKind, str]:
-    from .object_ops import DEFAULT_NAMESPACE, declared_namespace, resolve_kind
+    from ..cluster.objects import DEFAULT_NAMESPACE, declared_namespace, resolve_kind
 
     flux_kind = resolve_kind(kind)
     found = namespace or declared_namespace(config.declared(), flux_kind.kind, resource)
@@ -531,7 +531,7 @@ def suspend(
     dry_run: bool = False,
 ) -> None:
     """Suspend one Flux object (flux suspend); a missing object is exit 1."""
-    from .object_ops import suspend as suspend_object
+    from ..cluster.objects import suspend as suspend_object
 
     precheck = _kind_check(kind, resource, namespace)
     config, target, runner = _connect(
@@ -564,7 +564,7 @@ def resume(
     dry_run: bool = False,
 ) -> None:
     """Resume one Flux object, then wait for Ready by reading its status (exit 1 if it fails)."""
-    from .object_ops import resume as resume_object
+    from ..cluster.objects import resume as resume_object
 
     limit, every = _seconds(timeout, "--timeout"), _seconds(interval, "--interval")
     precheck = _kind_check(kind, resource, namespace)
@@ -599,7 +599,7 @@ def reconcile(
     dry_run: bool = False,
 ) -> None:
     """Ask Flux to reconcile one object now (flux reconcile) and wait for the result."""
-    from .object_ops import reconcile as reconcile_object
+    from ..cluster.objects import reconcile as reconcile_object
 
     if timeout is not None:
         _seconds(timeout, "--timeout")
@@ -641,8 +641,13 @@ def _recover(
     kubeconfig: str | None,
     dry_run: bool,
 ) -> None:
-    from .object_ops import declared_namespace
-    from .recover import parse_strategy, recover_all_failed, recover_release, summary_failed
+    from ..cluster.objects import declared_namespace
+    from ..cluster.recover import (
+        parse_strategy,
+        recover_all_failed,
+        recover_release,
+        summary_failed,
+    )
 
     chosen = parse_strategy(strategy)
     limit, every = _seconds(timeout, "--timeout"), _seconds(interval, "--interval")
@@ -748,7 +753,7 @@ def recover_hr(
     suspended it.
     """
     if all_failed and release:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError("give either a RELEASE or --all-failed, not both")
     chosen = None if all_failed else release

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .cluster import ClusterTarget
-from .errors import CheckFailed, InputError
-from .runner import Runner
-from .watch import WaitResult, wait_for
+from ..cluster.target import ClusterTarget
+from ..cluster.watch import WaitResult, wait_for
+from ..errors import CheckFailed, InputError
+from ..runner import Runner
 
 DEFAULT_NAMESPACE = "flux-system"
 # Object names are DNS subdomains, namespaces DNS labels (RFC 1123).

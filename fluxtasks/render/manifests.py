@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import Config, Dependency, HelmRelease, Kustomization, ObjectRef, Source
-from .errors import InputError
-from .yamlemit import dump
+from ..config.model import Config, Dependency, HelmRelease, Kustomization, ObjectRef, Source
+from ..errors import InputError
+from ..yamlio.emit import dump
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cluster import ClusterTarget
-from .config import Config
-from .errors import CheckFailed
-from .runner import Runner
+from ..cluster.target import ClusterTarget
+from ..config.model import Config
+from ..errors import CheckFailed
+from ..runner import Runner
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -63,7 +63,7 @@ def discover(resources_dir: Path, prefix: str) -> Discovered:
 
 def drift(config: Config) -> list[str]:
     """What `flux.update --check` would report, as lines; empty when generated files are current."""
-    from .generate import plan_update  # issue 2's planner: the single call into the generator
+    from ..render.update import plan_update  # issue 2's planner: the single call into the generator
 
     plan = plan_update(config)
     lines = [

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from enum import Enum
 from types import FrameType, TracebackType
 
-from .cluster import ClusterTarget
-from .durations import format_duration
-from .errors import CheckFailed, CommandFailed, FluxTasksError, InputError, ToolError
-from .object_ops import failure_lines
-from .runner import Runner
-from .status import FluxObject, ObjectKey, Phase, read_status
-from .watch import Outcome, wait_for
+from ..cluster.objects import failure_lines
+from ..cluster.status import FluxObject, ObjectKey, Phase, read_status
+from ..cluster.target import ClusterTarget
+from ..cluster.watch import Outcome, wait_for
+from ..durations import format_duration
+from ..errors import CheckFailed, CommandFailed, FluxTasksError, InputError, ToolError
+from ..runner import Runner
 
 # Ready reasons of a release whose install/upgrade failed (Flux <= 2.1 stays there for good).
 FAILURE_REASONS = frozenset({"InstallFailed", "UpgradeFailed"})

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from .cluster import ClusterTarget
-from .errors import CheckFailed, CommandFailed, ToolError
-from .runner import Runner
+from ..cluster.target import ClusterTarget
+from ..errors import CheckFailed, CommandFailed, ToolError
+from ..runner import Runner
 
 # plural.group of every Flux kind we report, in the order of the `kubectl get` argument.
 STATUS_RESOURCES: dict[str, str] = {

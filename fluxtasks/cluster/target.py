@@ -13,9 +13,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .config import Cluster, Config
-from .errors import ClusterSelectionError, CommandFailed
-from .runner import Runner
+from ..config.model import Cluster, Config
+from ..errors import ClusterSelectionError, CommandFailed
+from ..runner import Runner
 
 CLUSTER_ENV = "PROW_ENV"
 

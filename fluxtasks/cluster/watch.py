@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from .cluster import ClusterTarget
-from .errors import CheckFailed
-from .runner import Runner
-from .status import ObjectKey, Phase, Snapshot, read_status, ready_message
+from ..cluster.status import ObjectKey, Phase, Snapshot, read_status, ready_message
+from ..cluster.target import ClusterTarget
+from ..errors import CheckFailed
+from ..runner import Runner
 
 MISSING = "missing"
 MIN_INTERVAL = 0.01  # seconds: an `--interval 0s` must not spin the API server
