@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Sequence
+from typing import Any
+
 # Exit codes (README "Exit codes" lists the same table).
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -13,56 +17,69 @@ EXIT_INTERRUPTED = 130
 
 
 class FluxTasksError(Exception):
-    """Base error: `lines` are printed one per line on stderr, then the process exits `exit_code`."""
+    """Base error: `lines` are printed one per line on stderr, then the process exits `exit_code`.
+
+    A subclass names its code in its header, `class X(FluxTasksError, code=EXIT_...)`;
+    without one it keeps its parent's.
+    """
 
     exit_code = EXIT_CHECK_FAILED
+
+    def __init_subclass__(cls, *, code: int | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.exit_code = code
 
     def __init__(self, *lines: str) -> None:
         super().__init__("\n".join(lines))
         self.lines: list[str] = list(lines)
 
 
-class CheckFailed(FluxTasksError):
+class CheckFailed(FluxTasksError, code=EXIT_CHECK_FAILED):
     """A check found something: drift, an object not ready or failed."""
 
-    exit_code = EXIT_CHECK_FAILED
 
-
-class ToolError(FluxTasksError):
+class ToolError(FluxTasksError, code=EXIT_TOOL):
     """A required tool is missing or unusable (flux, kubectl, wrong flux version)."""
 
-    exit_code = EXIT_TOOL
 
-
-class ClusterSelectionError(FluxTasksError):
+class ClusterSelectionError(FluxTasksError, code=EXIT_CLUSTER):
     """No cluster selected, or the kube context does not match the selected cluster."""
 
-    exit_code = EXIT_CLUSTER
 
-
-class InputError(FluxTasksError):
+class InputError(FluxTasksError, code=EXIT_INPUT):
     """Invalid input: config file, option values, refused overwrite."""
 
-    exit_code = EXIT_INPUT
 
-
-class WatchTimeout(FluxTasksError):
+class WatchTimeout(FluxTasksError, code=EXIT_TIMEOUT):
     """A wait ran out of time."""
 
-    exit_code = EXIT_TIMEOUT
 
+class CommandFailed(FluxTasksError, code=EXIT_CHECK_FAILED):
+    """An external command exited with an unexpected code.
 
-class CommandFailed(FluxTasksError):
-    """An external command exited with an unexpected code."""
+    `detail` is the one line that says why (the last line of its output, else its exit
+    code): callers that word their own error quote it.
+    """
 
-    exit_code = EXIT_CHECK_FAILED
-
-    def __init__(self, argv: list[str], exit_code: int, stderr: str) -> None:
-        detail = _last_line(stderr) or f"exit code {exit_code}"
-        super().__init__(f"{' '.join(argv[:3])}: {detail}")
-        self.argv = argv
+    def __init__(
+        self, argv: Sequence[str], exit_code: int, stderr: str, *, detail: str | None = None
+    ) -> None:
+        self.detail = detail or _last_line(stderr) or f"exit code {exit_code}"
+        super().__init__(f"{' '.join(argv[:3])}: {self.detail}")
+        self.argv = list(argv)
         self.returncode = exit_code
         self.stderr = stderr
+
+
+class CommandTimedOut(CommandFailed, code=EXIT_TIMEOUT):
+    """An external command gave no answer within its time limit and was killed."""
+
+    def __init__(self, argv: Sequence[str], timeout: float, stderr: str = "") -> None:
+        super().__init__(
+            argv, -signal.SIGKILL, stderr, detail=f"no answer within {timeout:g}s; killed"
+        )
+        self.timeout = timeout
 
 
 def _last_line(text: str) -> str:

@@ -79,7 +79,6 @@ def install(
         try:
             runner.run(wait)
         except CommandFailed as exc:
-            detail = exc.lines[0].split(": ", 1)[-1]
-            raise CheckFailed(f"{name} is not ready on {target.describe()}: {detail}") from None
+            raise CheckFailed(f"{name} is not ready on {target.describe()}: {exc.detail}") from None
         if not runner.dry_run:
             say(f"{name}: deployment ready")

@@ -239,13 +239,14 @@ def read_status(target: ClusterTarget, runner: Runner) -> Snapshot:
     try:
         result = runner.run(status_argv(target), read_only=True)
     except CommandFailed as exc:
-        detail = exc.lines[0].split(": ", 1)[-1]
         if "doesn't have a resource type" in exc.stderr:
             raise CheckFailed(
-                f"Flux is not installed on {target.describe()} ({detail}): "
+                f"Flux is not installed on {target.describe()} ({exc.detail}): "
                 "run `invoke flux.install` first"
             ) from None
-        raise CheckFailed(f"cannot read Flux objects from {target.describe()}: {detail}") from None
+        raise CheckFailed(
+            f"cannot read Flux objects from {target.describe()}: {exc.detail}"
+        ) from None
     if runner.dry_run:
         return Snapshot()
     return parse_list(result.stdout)

@@ -86,7 +86,7 @@ def connect(
         result = runner.run(current_context_argv(kubeconfig), read_only=True)
     except CommandFailed as exc:
         raise ClusterSelectionError(
-            f"cannot read the current kube context ({exc.lines[0].split(': ', 1)[-1]}): "
+            f"cannot read the current kube context ({exc.detail}): "
             f"run `kubectl config use-context {selected.context}` or pass --context"
         ) from None
     if runner.dry_run:

@@ -25,9 +25,7 @@ def export_components(config: Config, runner: Runner) -> str:
     try:
         result = runner.run(argv)
     except CommandFailed as exc:
-        raise ToolError(
-            f"{' '.join(argv[:3])} failed: {exc.lines[0].split(': ', 1)[-1]}; nothing was written"
-        ) from None
+        raise ToolError(f"{' '.join(argv[:3])} failed: {exc.detail}; nothing was written") from None
     if runner.dry_run:
         raise ToolError(
             "--components cannot be combined with a dry run: flux install --export must run"
