@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from fluxtasks._data import as_int, as_mapping, as_mappings, as_text, as_texts, dig, json_key
+from fluxtasks._text import did_you_mean, join_path, one_line
 from fluxtasks.errors import (
     EXIT_CHECK_FAILED,
     EXIT_CLUSTER,
@@ -61,3 +63,44 @@ def test_command_timed_out_is_a_command_failure_with_the_limit_in_its_detail() -
     assert isinstance(timed_out, CommandFailed)
     assert timed_out.detail == "no answer within 2.5s; killed"
     assert timed_out.lines == ["kubectl get x: no answer within 2.5s; killed"]
+
+
+# ---------------------------------------------------------------- _text
+
+
+def test_one_line_escapes_line_breaks_and_terminal_codes() -> None:
+    assert one_line("a\nb\x1b[31mc\u2028d") == "a\\nb\\x1b[31mc\\u2028d"
+    assert one_line("plain: text") == "plain: text"
+
+
+def test_did_you_mean_names_the_closest_choice_only_when_close() -> None:
+    assert did_you_mean("intervall", {"interval", "url"}) == " (did you mean 'interval'?)"
+    assert did_you_mean("zzz", ["interval", "url"]) == ""
+
+
+def test_join_path() -> None:
+    assert join_path("", "flux") == "flux"
+    assert join_path("spec.ref", "tag") == "spec.ref.tag"
+
+
+# ---------------------------------------------------------------- _data
+
+
+def test_readers_return_the_value_of_the_expected_type_else_a_stand_in() -> None:
+    assert as_text("x") == "x" and as_text(3) == "" and as_text(None, None) is None
+    assert as_texts(["a", "b"]) == ["a", "b"] and as_texts(["a", 1]) is None
+    assert as_mapping({"a": 1}) == {"a": 1} and as_mapping([1]) == {}
+    assert as_mappings([{"a": 1}, "b", None]) == [{"a": 1}] and as_mappings({"a": 1}) == []
+    assert as_int(3) == 3 and as_int(True) is None and as_int("3") is None
+
+
+def test_dig_follows_mappings_and_stops_at_anything_else() -> None:
+    doc = {"spec": {"chart": {"spec": {"chart": "podinfo"}}, "path": ["x"]}}
+    assert dig(doc, "spec.chart.spec.chart") == "podinfo"
+    assert dig(doc, "spec.missing.deeper") is None
+    assert dig(doc, "spec.path.x") is None
+    assert dig("text", "spec") is None
+
+
+def test_json_key_spells_keys_as_json_does() -> None:
+    assert [json_key(k) for k in (True, False, None, 1.5, 7, "a")] == ["true", "false", "null", "1.5", "7", "a"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from .._data import as_int, as_mapping, as_mappings, as_text, dig
 from ..cluster.target import ClusterTarget
 from ..errors import CheckFailed, CommandFailed, ToolError
 from ..runner import Runner
@@ -141,60 +142,50 @@ def ready_message(obj: FluxObject) -> str:
 # ------------------------------------------------------------------ parsing
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _revision(kind: str, status: Mapping[str, Any]) -> str:
     if kind == "Kustomization":
-        return _str(status.get("lastAppliedRevision"))
+        return as_text(status.get("lastAppliedRevision"))
     if kind == "HelmRelease":
         history = status.get("history")
-        if isinstance(history, list) and history and _str(_map(history[0]).get("chartVersion")):
-            return _str(_map(history[0]).get("chartVersion"))
-        return _str(status.get("lastAttemptedRevision")) or _str(status.get("lastAppliedRevision"))
-    return _str(_map(status.get("artifact")).get("revision"))
+        latest = as_mapping(history[0]) if isinstance(history, list) and history else {}
+        return (
+            as_text(latest.get("chartVersion"))
+            or as_text(status.get("lastAttemptedRevision"))
+            or as_text(status.get("lastAppliedRevision"))
+        )
+    return as_text(dig(status, "artifact.revision"))
 
 
 def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
     """One item of the List; None for anything that is not a Flux kind we report."""
-    kind = _str(item.get("kind"))
+    kind = as_text(item.get("kind"))
     if kind not in KINDS:
         return None
-    meta = _map(item.get("metadata"))
-    spec = _map(item.get("spec"))
-    status = _map(item.get("status"))
+    meta = as_mapping(item.get("metadata"))
+    spec = as_mapping(item.get("spec"))
+    status = as_mapping(item.get("status"))
     conditions = tuple(
         Condition(
-            type=_str(c.get("type")),
-            status=_str(c.get("status")) or "Unknown",
-            reason=_str(c.get("reason")),
-            message=_str(c.get("message")),
-            observed_generation=_int(c.get("observedGeneration")),
+            type=as_text(c.get("type")),
+            status=as_text(c.get("status")) or "Unknown",
+            reason=as_text(c.get("reason")),
+            message=as_text(c.get("message")),
+            observed_generation=as_int(c.get("observedGeneration")),
         )
-        for c in (status.get("conditions") or [])
-        if isinstance(c, dict)
+        for c in as_mappings(status.get("conditions"))
     )
     return FluxObject(
         kind=kind,
-        namespace=_str(meta.get("namespace")),
-        name=_str(meta.get("name")),
-        generation=_int(meta.get("generation")),
-        observed_generation=_int(status.get("observedGeneration")),
+        namespace=as_text(meta.get("namespace")),
+        name=as_text(meta.get("name")),
+        generation=as_int(meta.get("generation")),
+        observed_generation=as_int(status.get("observedGeneration")),
         suspended=spec.get("suspend") is True,
         deleting=bool(meta.get("deletionTimestamp")),
         conditions=conditions,
         revision=_revision(kind, status),
-        repository_type=_str(spec.get("type")) or None,
-        last_handled_reconcile_at=_str(status.get("lastHandledReconcileAt")) or None,
+        repository_type=as_text(spec.get("type")) or None,
+        last_handled_reconcile_at=as_text(status.get("lastHandledReconcileAt")) or None,
     )
 
 

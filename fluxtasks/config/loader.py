@@ -6,7 +6,6 @@ them (`config/flux.yaml:12:5: sources[1].url: ...`); nothing is built unless the
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 import subprocess
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .._text import CONTROL_CHARS, did_you_mean, join_path, one_line
 from ..config.model import (
     DEFAULT_COMPONENTS,
     DEFAULT_MARKER,
@@ -47,9 +47,6 @@ from ..yamlio.source import (
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9\-]){0,61}[a-z0-9]\Z")
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9\-.]{0,251}[a-z0-9])?\Z")
 VERSION_RE = re.compile(r"^v2\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?\Z")
-# Escaped in error lines: line breaks (one line per problem) and terminal control codes.
-ESCAPED_IN_ERRORS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
 SUPPORTED_MINORS = range(0, 10)  # the apiVersion matrix covers Flux v2.0 to v2.9
 KNOWN_COMPONENTS = (
     "source-controller",
@@ -210,18 +207,18 @@ class _Builder:
         out: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
-            where = _join(path, str(key))
+            where = join_path(path, str(key))
             if not isinstance(key, str):
                 self.error(key_node, path or "(root)", "keys must be strings")
             elif key in out:
                 self.error(key_node, where, "duplicate key")
             elif key not in allowed:
-                self.error(key_node, where, "unknown key" + _did_you_mean(key, allowed))
+                self.error(key_node, where, "unknown key" + did_you_mean(key, allowed))
             else:
                 out[key] = (key_node, value_node)
         for key in required:
             if key not in out:
-                self.error(node, _join(path, key), "required key is missing")
+                self.error(node, join_path(path, key), "required key is missing")
         return out
 
     def value(self, node: Node, path: str) -> Any:
@@ -385,7 +382,7 @@ class _Builder:
                         self.error(
                             keys[key][1].value[i],
                             f"flux.{key}[{i}]",
-                            f"component {name} is not available" + _did_you_mean(name, set(known)),
+                            f"component {name} is not available" + did_you_mean(name, set(known)),
                         )
                 out[key] = [n for n in names if n]
         if "componentsFile" in keys:
@@ -534,14 +531,14 @@ class _Builder:
                     kind_node,
                     f"{path}.kind",
                     f"{kind!r} is not one of {', '.join(SOURCE_KINDS)}"
-                    + _did_you_mean(kind, set(SOURCE_KINDS)),
+                    + did_you_mean(kind, set(SOURCE_KINDS)),
                 )
             return None
         allowed = SOURCE_KEYS[kind]
         for key, (key_node, _) in kind_keys.items():
             if key not in allowed:
                 self.error(
-                    key_node, f"{path}.{key}", f"not a {kind} field" + _did_you_mean(key, allowed)
+                    key_node, f"{path}.{key}", f"not a {kind} field" + did_you_mean(key, allowed)
                 )
         get = {k: v[1] for k, v in kind_keys.items() if k in allowed}
         name = self.name(get["name"], f"{path}.name") if "name" in get else None
@@ -1231,10 +1228,6 @@ def _raw_kind_name(node: Node) -> tuple[str, str]:
     return (str(keys.get("kind", "")), str(keys.get("name", "")))
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
 def _kind_of(node: Node | None, value: Any = MISSING) -> str:
     if isinstance(node, MappingNode):
         return "a mapping"
@@ -1252,14 +1245,3 @@ def _kind_of(node: Node | None, value: Any = MISSING) -> str:
     if isinstance(value, (int, float)):
         return f"a number ({node.value if isinstance(node, ScalarNode) else value})"
     return "a string"
-
-
-def one_line(text: str) -> str:
-    """`text` with line breaks and control characters escaped: one line per problem, and
-    nothing from the config can drive the terminal."""
-    return ESCAPED_IN_ERRORS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
-def _did_you_mean(word: str, choices: set[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._data import as_mapping, as_mappings, as_text, as_texts, dig
 from ..config.loader import (
     FILE_PREFIX,
     KNOWN_COMPONENTS,
@@ -306,21 +307,21 @@ def _read_existing(config_path: Path) -> _Existing:
         data = None
     if not isinstance(data, dict):
         return _Existing(True, problem=f"{shown} does not parse: nothing is kept from it")
-    flux, output, clusters = (_mapping(data.get(k)) for k in ("flux", "output", "clusters"))
+    flux, output, clusters = (as_mapping(data.get(k)) for k in ("flux", "output", "clusters"))
     out = _Existing(found=True)
-    out.version = _text(flux.get("version"))
-    out.components = _texts(flux.get("components"))
-    out.components_extra = _texts(flux.get("componentsExtra"))
-    out.components_file = _text(flux.get("componentsFile"))
+    out.version = as_text(flux.get("version"), None)
+    out.components = as_texts(flux.get("components"))
+    out.components_extra = as_texts(flux.get("componentsExtra"))
+    out.components_file = as_text(flux.get("componentsFile"), None)
     out.output = {k: v for k, v in output.items() if isinstance(v, str) and v}
     for name, value in clusters.items():
-        context = _text(_mapping(value).get("context"))
+        context = as_text(as_mapping(value).get("context"))
         if context:
             out.clusters[name] = context
-    for hr in _mappings(data.get("helmReleases")):
-        values = _mapping(hr.get("clusterValues"))
-        key = (_text(hr.get("namespace")), _text(hr.get("name")))
-        config_map, file = _text(values.get("configMap")), _text(values.get("file"))
+    for hr in as_mappings(data.get("helmReleases")):
+        values = as_mapping(hr.get("clusterValues"))
+        key = (as_text(hr.get("namespace")), as_text(hr.get("name")))
+        config_map, file = as_text(values.get("configMap")), as_text(values.get("file"))
         if key[0] and key[1] and config_map and file:
             out.cluster_values[(key[0], key[1])] = (config_map, file)
     return out
@@ -455,40 +456,40 @@ def _drop_duplicates(
 
 def _candidate(kind: str, data: dict[str, Any], rel: str) -> FluxObject:
     """The config object that would render this document: every field the renderer knows."""
-    meta, spec = _mapping(data.get("metadata")), _mapping(data.get("spec"))
-    name, namespace = _text(meta.get("name")) or "", _text(meta.get("namespace")) or ""
+    meta, spec = as_mapping(data.get("metadata")), as_mapping(data.get("spec"))
+    name, namespace = as_text(meta.get("name")), as_text(meta.get("namespace"))
     interval = _duration(spec.get("interval"))
     if kind in SOURCE_KINDS:
-        ref = _mapping(spec.get("ref"))
+        ref = as_mapping(spec.get("ref"))
         git, oci = kind == "GitRepository", kind == "OCIRepository"
         return Source(
             kind=kind,
             name=name,
             namespace=namespace,
-            url=_text(spec.get("url")) or "",
+            url=as_text(spec.get("url")),
             interval=interval,
             file=rel,
-            branch=_text(ref.get("branch")) if git else None,
-            tag=_text(ref.get("tag")) if git or oci else None,
-            semver=_text(ref.get("semver")) if git or oci else None,
-            commit=_text(ref.get("commit")) if git else None,
-            digest=_text(ref.get("digest")) if oci else None,
-            secret_ref=_text(_mapping(spec.get("secretRef")).get("name")),
-            ignore=_text(spec.get("ignore")) if git else None,
-            provider=_text(spec.get("provider")) if oci else None,
+            branch=as_text(ref.get("branch"), None) if git else None,
+            tag=as_text(ref.get("tag"), None) if git or oci else None,
+            semver=as_text(ref.get("semver"), None) if git or oci else None,
+            commit=as_text(ref.get("commit"), None) if git else None,
+            digest=as_text(ref.get("digest"), None) if oci else None,
+            secret_ref=as_text(dig(spec, "secretRef.name"), None),
+            ignore=as_text(spec.get("ignore"), None) if git else None,
+            provider=as_text(spec.get("provider"), None) if oci else None,
         )
     if kind == "Kustomization":
         wait = spec.get("wait") is True
         checks = tuple(
             ObjectRef(
-                _text(c.get("kind")) or "", _text(c.get("name")) or "", _text(c.get("namespace"))
+                as_text(c.get("kind")), as_text(c.get("name")), as_text(c.get("namespace"), None)
             )
-            for c in _mappings(spec.get("healthChecks"))
+            for c in as_mappings(spec.get("healthChecks"))
         )
         timeout = _duration(spec["timeout"]) if "timeout" in spec else None
         if timeout is None and (wait or checks):
             timeout = DEFAULT_WAIT_TIMEOUT  # what the config renders for wait without timeout
-        raw_path = _text(spec.get("path"))
+        raw_path = as_text(spec.get("path"), None)
         return Kustomization(
             name=name,
             namespace=namespace,
@@ -498,46 +499,47 @@ def _candidate(kind: str, data: dict[str, Any], rel: str) -> FluxObject:
             file=rel,
             prune=spec.get("prune") is True,
             depends_on=_dependencies(spec.get("dependsOn")),
-            target_namespace=_text(spec.get("targetNamespace")),
+            target_namespace=as_text(spec.get("targetNamespace"), None),
             wait=wait,
             timeout=timeout,
             health_checks=checks,
         )
-    chart = _mapping(_mapping(spec.get("chart")).get("spec"))
+    chart = as_mapping(dig(spec, "chart.spec"))
     values = spec.get("values")
     return HelmRelease(
         name=name,
         namespace=namespace,
-        chart=_text(chart.get("chart")) or "",
+        chart=as_text(chart.get("chart")),
         source=_source_ref(chart.get("sourceRef"), namespace),
         interval=interval,
         file=rel,
-        version=_text(chart.get("version")),
-        release_name=_text(spec.get("releaseName")),
-        target_namespace=_text(spec.get("targetNamespace")),
+        version=as_text(chart.get("version"), None),
+        release_name=as_text(spec.get("releaseName"), None),
+        target_namespace=as_text(spec.get("targetNamespace"), None),
         depends_on=_dependencies(spec.get("dependsOn")),
         values=values if isinstance(values, dict) and values else None,
         values_from=tuple(
-            ObjectRef(_text(v.get("kind")) or "", _text(v.get("name")) or "")
-            for v in _mappings(spec.get("valuesFrom"))
+            ObjectRef(as_text(v.get("kind")), as_text(v.get("name")))
+            for v in as_mappings(spec.get("valuesFrom"))
         ),
-        crds=_text(_mapping(spec.get("upgrade")).get("crds")),
+        crds=as_text(dig(spec, "upgrade.crds"), None),
     )
 
 
 def _source_ref(value: Any, namespace: str) -> ObjectRef:
     """A sourceRef; without a namespace it means the referrer's, which the config writes out."""
-    ref = _mapping(value)
+    ref = as_mapping(value)
     return ObjectRef(
-        _text(ref.get("kind")) or "",
-        _text(ref.get("name")) or "",
-        _text(ref.get("namespace")) or namespace,
+        as_text(ref.get("kind")),
+        as_text(ref.get("name")),
+        as_text(ref.get("namespace")) or namespace,
     )
 
 
 def _dependencies(value: Any) -> tuple[Dependency, ...]:
     return tuple(
-        Dependency(_text(d.get("name")) or "", _text(d.get("namespace"))) for d in _mappings(value)
+        Dependency(as_text(d.get("name")), as_text(d.get("namespace"), None))
+        for d in as_mappings(value)
     )
 
 
@@ -1089,24 +1091,6 @@ def _split_generated(text: str, markers: list[str]) -> tuple[str, str | None, st
 def _parse(text: str) -> Any:
     node = compose(text)
     return plain_data(node) if node is not None else None
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _mappings(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _texts(value: Any) -> list[str] | None:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    return None
 
 
 def _duration(value: Any) -> str:

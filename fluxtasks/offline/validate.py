@@ -18,7 +18,6 @@ each: the file, the object, what is wrong and how to fix it. The checks:
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import posixpath
@@ -30,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .._data import as_mapping, as_text, dig, json_key
+from .._text import did_you_mean, join_path, one_line
 from ..config.model import SOURCE_FILE_WORD, Config, load_config
 from ..errors import InputError, ToolError
 from ..render.update import is_generated, plan_update, scan_tree
@@ -96,8 +97,7 @@ class Report:
         self._add(Finding("warning", text))
 
     def _add(self, finding: Finding) -> None:
-        from ..config.loader import one_line  # names and kinds come from files: keep one line
-
+        # names and kinds come from files: keep one line
         finding = Finding(finding.severity, one_line(finding.text))
         if finding not in self._seen:  # nested folders can reach one file twice
             self._seen.add(finding)
@@ -157,11 +157,11 @@ class Manifest:
 
     @property
     def kind(self) -> str:
-        return _text(self.data.get("kind"))
+        return as_text(self.data.get("kind"))
 
     @property
     def api_version(self) -> str:
-        return _text(self.data.get("apiVersion"))
+        return as_text(self.data.get("apiVersion"))
 
     @property
     def group(self) -> str:
@@ -173,12 +173,12 @@ class Manifest:
 
     @property
     def name(self) -> str:
-        return _text(_mapping(self.data.get("metadata")).get("name"))
+        return as_text(dig(self.data, "metadata.name"))
 
     @property
     def namespace(self) -> str:
         """metadata.namespace, else `default`, where the API server puts an object without one."""
-        return _text(_mapping(self.data.get("metadata")).get("namespace")) or "default"
+        return as_text(dig(self.data, "metadata.namespace")) or "default"
 
     @property
     def is_flux(self) -> bool:
@@ -234,24 +234,10 @@ def parse_documents(text: str) -> tuple[list[Any], ParseError | None]:
 def _jsonish(value: Any) -> Any:
     """String keys throughout, as JSON (and so the API server and jsonschema) see them."""
     if isinstance(value, dict):
-        return {_key(k): _jsonish(v) for k, v in value.items()}
+        return {json_key(k): _jsonish(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_jsonish(v) for v in value]
     return value
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return "null" if key is None else str(key)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 # ---------------------------------------------------------------- CRD schemas
@@ -269,20 +255,20 @@ def crd_versions(documents: Iterable[Any]) -> dict[tuple[str, str], list[CrdVers
     """(group, kind) -> the versions its CustomResourceDefinition lists, from a components file."""
     out: dict[tuple[str, str], list[CrdVersion]] = {}
     for doc in documents:
-        doc = _mapping(doc)
+        doc = as_mapping(doc)
         if doc.get("kind") != "CustomResourceDefinition":
             continue
-        spec = _mapping(doc.get("spec"))
-        group, kind = _text(spec.get("group")), _text(_mapping(spec.get("names")).get("kind"))
+        spec = as_mapping(doc.get("spec"))
+        group, kind = as_text(spec.get("group")), as_text(dig(spec, "names.kind"))
         versions = spec.get("versions")
         if not group or not kind or not isinstance(versions, list):
             continue
         out[(group, kind)] = [
             CrdVersion(
-                name=_text(v.get("name")),
+                name=as_text(v.get("name")),
                 served=v.get("served") is True,
                 storage=v.get("storage") is True,
-                schema=_mapping(_mapping(v.get("schema")).get("openAPIV3Schema")) or None,
+                schema=as_mapping(dig(v, "schema.openAPIV3Schema")) or None,
             )
             for v in versions
             if isinstance(v, dict)
@@ -329,15 +315,15 @@ def schema_problems(validator: Validator, data: dict[str, Any]) -> list[str]:
     for error in validator.iter_errors(data):
         path = _json_path(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = set(_mapping(error.schema).get("properties", {}))
+            known = set(as_mapping(error.schema).get("properties", {}))
             for extra in sorted(k for k in error.instance if k not in known):
-                hint = _did_you_mean(extra, known)
-                out.append((_join(path, extra), f"unknown field{hint}"))
+                hint = did_you_mean(extra, known)
+                out.append((join_path(path, extra), f"unknown field{hint}"))
             continue
         if error.validator == "required":
             missing = re.match(r"^'(.+)' is a required property$", error.message)
             if missing:
-                out.append((_join(path, missing.group(1)), "required field is missing"))
+                out.append((join_path(path, missing.group(1)), "required field is missing"))
                 continue
         message = " ".join(error.message.split())
         if len(message) > MAX_MESSAGE:
@@ -351,15 +337,6 @@ def _json_path(parts: Iterable[Any]) -> str:
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _did_you_mean(word: str, choices: set[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # ---------------------------------------------------------------- kubectl kustomize
@@ -541,7 +518,7 @@ class _Validation:
         for source in self.files.values():
             for m in source.manifests():
                 if m.group == KUSTOMIZE_GROUP and m.kind == "Kustomization":
-                    local = self.local_folder(_text(_mapping(m.data.get("spec")).get("path")))
+                    local = self.local_folder(as_text(dig(m.data, "spec.path")))
                     if local is not None and (self.root / local).is_dir():
                         folders.add(local)
         return sorted(folders)
@@ -731,7 +708,7 @@ class _Validation:
             if (
                 isinstance(doc, dict)
                 and doc.get("kind") == "HelmRelease"
-                and _mapping(doc.get("metadata")).get("name") == m.name
+                and as_mapping(doc.get("metadata")).get("name") == m.name
             ):
                 return None
         return self.shown(posixpath.join(kdir, self.kustomize_dirs[kdir]))
@@ -754,10 +731,10 @@ class _Validation:
         for m in manifests:
             where = f"{self.shown(m.file)}: {m.subject}"
             for path, kind, ref in _references(m):
-                name = _text(ref.get("name"))
+                name = as_text(ref.get("name"))
                 if not name or not kind or (kind not in known_kinds and self.crds is not None):
                     continue  # a malformed reference: the schema check reports it
-                namespace = _text(ref.get("namespace")) or m.namespace
+                namespace = as_text(ref.get("namespace")) or m.namespace
                 if (kind, namespace, name) not in existing:
                     self.report.error(
                         f"{where}: {path}: {kind} {namespace}/{name} does not exist; {fix}"
@@ -800,8 +777,8 @@ class _Validation:
 def _list_items(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The objects of a document: a `*List` (kind v1 List and friends) stands for its items."""
     items = doc.get("items")
-    if _text(doc.get("kind")).endswith("List") and isinstance(items, list):
-        return [_mapping(item) for item in items]
+    if as_text(doc.get("kind")).endswith("List") and isinstance(items, list):
+        return [as_mapping(item) for item in items]
     return [doc]
 
 
@@ -817,23 +794,23 @@ def _role(m: Manifest) -> str | None:
 
 def _references(m: Manifest) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(field path, kind, reference) for every sourceRef, chartRef and dependsOn entry."""
-    spec = _mapping(m.data.get("spec"))
-    refs = [("spec.sourceRef", _mapping(spec.get("sourceRef")))]
+    spec = as_mapping(m.data.get("spec"))
+    refs = [("spec.sourceRef", as_mapping(spec.get("sourceRef")))]
     if m.kind == "HelmRelease":
-        chart_spec = _mapping(_mapping(spec.get("chart")).get("spec"))
-        refs.append(("spec.chart.spec.sourceRef", _mapping(chart_spec.get("sourceRef"))))
-        chart_ref = _mapping(spec.get("chartRef"))
+        chart_spec = as_mapping(dig(spec, "chart.spec"))
+        refs.append(("spec.chart.spec.sourceRef", as_mapping(chart_spec.get("sourceRef"))))
+        chart_ref = as_mapping(spec.get("chartRef"))
         if chart_ref.get("kind") != "HelmChart":  # helm-controller creates HelmCharts itself
             refs.append(("spec.chartRef", chart_ref))
     for path, ref in refs:
         if ref:
-            yield path, _text(ref.get("kind")), ref
+            yield path, as_text(ref.get("kind")), ref
     depends = spec.get("dependsOn")
     if isinstance(depends, list):
         for i, entry in enumerate(depends):
-            entry = _mapping(entry)
+            entry = as_mapping(entry)
             if entry:
-                yield f"spec.dependsOn[{i}]", _text(entry.get("kind")) or m.kind, entry
+                yield f"spec.dependsOn[{i}]", as_text(entry.get("kind")) or m.kind, entry
 
 
 def _describe(value: Any) -> str:

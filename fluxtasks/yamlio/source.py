@@ -9,6 +9,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .._data import json_key
+
 STR = "tag:yaml.org,2002:str"
 # Deeper documents are refused before anything recurses over them (RecursionError).
 MAX_DEPTH = 100
@@ -174,7 +176,7 @@ def plain_data(node: Node, depth: int = 0) -> Any:
                 raise YamlSourceError(*position(key_node), "mapping keys must be scalars")
             if key == "<<":  # written plain, every YAML reader (yaml.v2 too) merges there
                 raise YamlSourceError(*position(key_node), "a key '<<' is read as a YAML merge key")
-            out[_json_key(key)] = plain_data(value_node, depth + 1)
+            out[json_key(key)] = plain_data(value_node, depth + 1)
         return out
     if isinstance(node, SequenceNode):
         return [plain_data(item, depth + 1) for item in node.value]
@@ -183,11 +185,3 @@ def plain_data(node: Node, depth: int = 0) -> Any:
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         raise YamlSourceError(*position(node), f"{node.value} cannot be represented in JSON")
     return value
-
-
-def _json_key(key: Any) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return str(key)
