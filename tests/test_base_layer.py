@@ -22,6 +22,22 @@ from fluxtasks.errors import (
     ToolError,
     WatchTimeout,
 )
+from fluxtasks.flux import (
+    DEFAULT_COMPONENTS,
+    FILE_GROUPS,
+    KINDS,
+    LABEL_RE,
+    NAME_RE,
+    SOURCE_KINDS,
+    SUBDOMAIN_RE,
+    api_version,
+    extra_components,
+    flux_minor,
+    flux_path,
+    known_kind,
+    resolve_kind,
+    supported_minor,
+)
 
 
 @pytest.mark.parametrize(
@@ -104,3 +120,72 @@ def test_dig_follows_mappings_and_stops_at_anything_else() -> None:
 
 def test_json_key_spells_keys_as_json_does() -> None:
     assert [json_key(k) for k in (True, False, None, 1.5, 7, "a")] == ["true", "false", "null", "1.5", "7", "a"]
+
+
+# ---------------------------------------------------------------- flux
+
+
+def test_every_kind_has_one_entry_with_its_group_words_and_files() -> None:
+    assert list(KINDS) == ["HelmRelease", "Kustomization", "GitRepository", "HelmRepository", "OCIRepository"]
+    assert SOURCE_KINDS == ("GitRepository", "HelmRepository", "OCIRepository")
+    assert KINDS["HelmRelease"].resource == "helmreleases.helm.toolkit.fluxcd.io"
+    assert KINDS["OCIRepository"].cli == ("source", "oci")
+    assert [KINDS[k].file_name("web") for k in KINDS] == [
+        "flux-hr-web.yaml",
+        "flux-ks-web.yaml",
+        "flux-source-git-web.yaml",
+        "flux-source-helm-web.yaml",
+        "flux-source-oci-web.yaml",
+    ]
+    assert {k.files.name for k in KINDS.values()} == set(FILE_GROUPS)
+    assert FILE_GROUPS["helm-releases"].task == "flux.apply-helm-releases"
+
+
+def test_known_kind_needs_the_flux_group() -> None:
+    assert known_kind("kustomize.toolkit.fluxcd.io", "Kustomization") is KINDS["Kustomization"]
+    assert known_kind("kustomize.config.k8s.io", "Kustomization") is None
+    assert known_kind("apps", "Deployment") is None
+
+
+@pytest.mark.parametrize("word", ["hr", "HelmRelease", "helmreleases", " HR "])
+def test_resolve_kind_takes_every_alias_in_any_case(word: str) -> None:
+    assert resolve_kind(word) is KINDS["HelmRelease"]
+    assert resolve_kind("source git") is resolve_kind("source-git") is KINDS["GitRepository"]
+
+
+def test_resolve_kind_lists_the_choices() -> None:
+    with pytest.raises(InputError) as caught:
+        resolve_kind("deployment")
+    assert caught.value.lines == [
+        "unknown kind 'deployment'; use one of: hr|helmrelease, ks|kustomization, "
+        "git|gitrepository, helm|helmrepository, oci|ocirepository"
+    ]
+
+
+def test_minor_parsing_and_api_versions() -> None:
+    assert supported_minor("v2.3.0") == 3 and supported_minor("v2.03.1-rc.1") == 3
+    assert supported_minor("v2.10.0") is None and supported_minor("2.3.0") is None
+    with pytest.raises(ValueError):
+        flux_minor("v3.0.0")
+    assert api_version("HelmRelease", "v2.2.0") == "helm.toolkit.fluxcd.io/v2beta2"
+    with pytest.raises(ValueError):
+        api_version("Bucket", "v2.3.0")
+
+
+def test_components_and_source_watcher_from_v2_7() -> None:
+    assert "source-controller" in DEFAULT_COMPONENTS
+    assert "source-watcher" in extra_components(7)
+    assert "source-watcher" not in extra_components(6)
+
+
+def test_the_three_rfc_1123_patterns() -> None:
+    # flux create: 2 to 63; an object name: a subdomain with dots; a namespace: 1 to 63
+    assert not NAME_RE.match("a") and NAME_RE.match("ab") and not NAME_RE.match("a.b")
+    assert SUBDOMAIN_RE.match("a") and SUBDOMAIN_RE.match("a.b") and not SUBDOMAIN_RE.match("-a")
+    assert LABEL_RE.match("a") and not LABEL_RE.match("a.b") and not LABEL_RE.match("a" * 64)
+    assert not any(p.match("name\n") for p in (NAME_RE, SUBDOMAIN_RE, LABEL_RE))
+
+
+def test_flux_path_normalises_like_flux_create() -> None:
+    assert flux_path("clusters//prow/../apps/") == "./clusters/apps"
+    assert flux_path("") == "./" and flux_path("./a") == "./a"

@@ -27,7 +27,7 @@ from fakecluster import (
 
 from fluxtasks.cluster import apply as apply_mod
 from fluxtasks.cluster.install import apply_components_argv, install
-from fluxtasks.cluster.objects import FLUX_KINDS, reconcile, resolve_kind, resume, suspend
+from fluxtasks.cluster.objects import reconcile, resume, suspend
 from fluxtasks.cluster.recover import (
     InterruptShield,
     Strategy,
@@ -49,6 +49,7 @@ from fluxtasks.errors import (
     InputError,
     ToolError,
 )
+from fluxtasks.flux import KINDS, resolve_kind
 
 TARGET = ClusterTarget("canary", CANARY)
 
@@ -202,9 +203,9 @@ def test_dry_run_prints_the_context_check_and_trusts_it(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- exact argv
 
-HR = FLUX_KINDS["HelmRelease"]
-KS = FLUX_KINDS["Kustomization"]
-GIT = FLUX_KINDS["GitRepository"]
+HR = KINDS["HelmRelease"]
+KS = KINDS["Kustomization"]
+GIT = KINDS["GitRepository"]
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fluxtasks.config.model import Dependency, HelmRelease, Kustomization, ObjectRef, Source
+from fluxtasks.flux import api_version
 from fluxtasks.render.manifests import (
-    api_version,
     document,
     manifest_helm_release,
     manifest_kustomization,

@@ -17,22 +17,10 @@ from pathlib import Path
 from ..cluster.target import ClusterTarget
 from ..config.model import Config
 from ..errors import CheckFailed
+from ..flux import FILE_GROUPS
 from ..runner import Runner
 
 YAML_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class Group:
-    name: str  # "sources"
-    prefix: str  # "flux-source-"
-
-
-GROUPS = {
-    "sources": Group("sources", "flux-source-"),
-    "kustomizations": Group("kustomizations", "flux-ks-"),
-    "helm-releases": Group("helm-releases", "flux-hr-"),
-}
 ALL_GROUPS = ("sources", "kustomizations", "helm-releases")  # the order `flux.apply` uses
 
 
@@ -119,7 +107,7 @@ def apply_groups(
     shown_dir = config.display(config.resources_dir)
     total = 0
     for name in groups:
-        group = GROUPS[name]
+        group = FILE_GROUPS[name]
         found = discover(config.resources_dir, group.prefix)
         for link in found.skipped_links:
             say(f"skipped symlink {config.display(link)} (symlinks are never applied)")

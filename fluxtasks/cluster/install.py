@@ -15,9 +15,9 @@ from ..cluster.target import ClusterTarget
 from ..config.model import Config
 from ..durations import format_duration
 from ..errors import CheckFailed, CommandFailed, InputError
+from ..flux import DEFAULT_NAMESPACE
 from ..runner import Runner
 
-FLUX_NAMESPACE = "flux-system"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -73,7 +73,7 @@ def install(
     for name in controllers(config):
         remaining = max(1, math.ceil(deadline - clock()))
         wait = target.kubectl(
-            "rollout", "status", f"deployment/{name}", "-n", FLUX_NAMESPACE,
+            "rollout", "status", f"deployment/{name}", "-n", DEFAULT_NAMESPACE,
             f"--timeout={format_duration(remaining * 1_000_000_000)}",
         )  # fmt: skip
         try:

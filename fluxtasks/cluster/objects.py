@@ -8,65 +8,23 @@ wait — we wait by reading status ourselves instead.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from ..cluster.target import ClusterTarget
 from ..cluster.watch import WaitResult, wait_for
 from ..errors import CheckFailed, InputError
+from ..flux import LABEL_RE, SUBDOMAIN_RE, FluxKind
 from ..runner import Runner
-
-DEFAULT_NAMESPACE = "flux-system"
-# Object names are DNS subdomains, namespaces DNS labels (RFC 1123).
-_OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z")
-_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
-
-
-@dataclass(frozen=True)
-class FluxKind:
-    kind: str  # "HelmRelease"
-    cli: tuple[str, ...]  # the words the flux CLI takes: ("helmrelease",), ("source", "git")
-
-    @property
-    def human(self) -> str:
-        return " ".join(self.cli)
-
-
-FLUX_KINDS = {
-    "HelmRelease": FluxKind("HelmRelease", ("helmrelease",)),
-    "Kustomization": FluxKind("Kustomization", ("kustomization",)),
-    "GitRepository": FluxKind("GitRepository", ("source", "git")),
-    "HelmRepository": FluxKind("HelmRepository", ("source", "helm")),
-    "OCIRepository": FluxKind("OCIRepository", ("source", "oci")),
-}
-_ALIASES = {
-    "HelmRelease": ("hr", "helmrelease", "helmreleases"),
-    "Kustomization": ("ks", "kustomization", "kustomizations"),
-    "GitRepository": ("git", "gitrepository", "gitrepositories", "source-git"),
-    "HelmRepository": ("helm", "helmrepository", "helmrepositories", "source-helm"),
-    "OCIRepository": ("oci", "ocirepository", "ocirepositories", "source-oci"),
-}
-KIND_WORDS = {alias: FLUX_KINDS[kind] for kind, aliases in _ALIASES.items() for alias in aliases}
-
-
-def resolve_kind(text: str) -> FluxKind:
-    """`hr`, `helmrelease`, `HelmRelease`, `ks`, `git`, `source-git`, … -> the kind."""
-    found = KIND_WORDS.get(text.strip().lower().replace(" ", "-"))
-    if found is None:
-        choices = ", ".join(aliases[0] + "|" + aliases[1] for aliases in _ALIASES.values())
-        raise InputError(f"unknown kind {text!r}; use one of: {choices}")
-    return found
 
 
 def check_names(name: str, namespace: str | None) -> None:
     """Refuse what no Kubernetes object can be called: the flux CLI would read `--all` or
     `-n` given as a name as its own flag (and `flux suspend hr --all` suspends them all)."""
     problems = []
-    if not _OBJECT_NAME.match(name):
+    if not SUBDOMAIN_RE.match(name):
         problems.append(f"{name!r} is not a valid object name (RFC 1123: a-z, 0-9, '-', '.')")
-    if namespace is not None and not _NAMESPACE.match(namespace):
+    if namespace is not None and not LABEL_RE.match(namespace):
         problems.append(f"{namespace!r} is not a valid namespace (RFC 1123: a-z, 0-9, '-')")
     if problems:
         raise InputError(*problems)

@@ -30,6 +30,7 @@ from ..cluster.target import ClusterTarget
 from ..cluster.watch import Outcome, wait_for
 from ..durations import format_duration
 from ..errors import CheckFailed, CommandFailed, FluxTasksError, InputError, ToolError
+from ..flux import DEFAULT_NAMESPACE
 from ..runner import Runner
 
 # Ready reasons of a release whose install/upgrade failed (Flux <= 2.1 stays there for good).
@@ -292,7 +293,7 @@ def recover_release(
             raise InputError(
                 f"HelmRelease {name} exists in namespaces {', '.join(found)}: pass -n NAMESPACE"
             )
-        namespace = found[0] if found else "flux-system"
+        namespace = found[0] if found else DEFAULT_NAMESPACE
     key: ObjectKey = ("HelmRelease", namespace, name)
     obj = snapshot.get(key)
     if runner.dry_run:

@@ -23,17 +23,15 @@ from typing import Any
 from .._data import as_int, as_mapping, as_mappings, as_text, dig
 from ..cluster.target import ClusterTarget
 from ..errors import CheckFailed, CommandFailed, ToolError
+from ..flux import KINDS, SOURCE_KINDS
 from ..runner import Runner
 
-# plural.group of every Flux kind we report, in the order of the `kubectl get` argument.
+# plural.group of every Flux kind we report, in the order of the `kubectl get` argument
+# and of the table's undeclared rows.
 STATUS_RESOURCES: dict[str, str] = {
-    "kustomizations.kustomize.toolkit.fluxcd.io": "Kustomization",
-    "helmreleases.helm.toolkit.fluxcd.io": "HelmRelease",
-    "gitrepositories.source.toolkit.fluxcd.io": "GitRepository",
-    "helmrepositories.source.toolkit.fluxcd.io": "HelmRepository",
-    "ocirepositories.source.toolkit.fluxcd.io": "OCIRepository",
+    KINDS[kind].resource: kind for kind in ("Kustomization", "HelmRelease", *SOURCE_KINDS)
 }
-KINDS = tuple(STATUS_RESOURCES.values())
+REPORTED_KINDS = tuple(STATUS_RESOURCES.values())
 
 ObjectKey = tuple[str, str, str]  # (kind, namespace, name), as Config.declared() yields
 
@@ -159,7 +157,7 @@ def _revision(kind: str, status: Mapping[str, Any]) -> str:
 def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
     """One item of the List; None for anything that is not a Flux kind we report."""
     kind = as_text(item.get("kind"))
-    if kind not in KINDS:
+    if kind not in REPORTED_KINDS:
         return None
     meta = as_mapping(item.get("metadata"))
     spec = as_mapping(item.get("spec"))
@@ -310,7 +308,7 @@ def status_rows(declared: Iterable[ObjectKey], snapshot: Snapshot) -> list[Statu
         seen.add(key)
         rows.append(StatusRow(key, True, found.get(key)))
     rest = sorted(
-        (k for k in found if k not in seen), key=lambda k: (KINDS.index(k[0]), k[1], k[2])
+        (k for k in found if k not in seen), key=lambda k: (REPORTED_KINDS.index(k[0]), k[1], k[2])
     )
     rows.extend(StatusRow(key, False, found[key]) for key in rest)
     return rows

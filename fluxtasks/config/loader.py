@@ -19,10 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .._text import CONTROL_CHARS, did_you_mean, join_path, one_line
 from ..config.model import (
-    DEFAULT_COMPONENTS,
     DEFAULT_MARKER,
-    SOURCE_FILE_WORD,
-    SOURCE_KINDS,
     Cluster,
     ClusterValues,
     Config,
@@ -34,6 +31,21 @@ from ..config.model import (
 )
 from ..durations import normalize_duration
 from ..errors import InputError
+from ..flux import (
+    DEFAULT_COMPONENTS,
+    DEFAULT_NAMESPACE,
+    HR_SOURCE_KINDS,
+    KINDS,
+    KNOWN_COMPONENTS,
+    KS_SOURCE_KINDS,
+    NAME_RE,
+    SOURCE_KINDS,
+    SUBDOMAIN_RE,
+    extra_components,
+    flux_minor,
+    flux_path,
+    supported_minor,
+)
 from ..yamlio.source import (
     YamlSourceError,
     check_characters,
@@ -43,27 +55,12 @@ from ..yamlio.source import (
     scalar,
 )
 
-# \Z, not $: `$` also matches before a trailing newline, which would let "name\n" through.
-NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9\-]){0,61}[a-z0-9]\Z")
-SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9\-.]{0,251}[a-z0-9])?\Z")
-VERSION_RE = re.compile(r"^v2\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?\Z")
-SUPPORTED_MINORS = range(0, 10)  # the apiVersion matrix covers Flux v2.0 to v2.9
-KNOWN_COMPONENTS = (
-    "source-controller",
-    "kustomize-controller",
-    "helm-controller",
-    "notification-controller",
-)
-EXTRA_COMPONENTS = ("image-reflector-controller", "image-automation-controller", "source-watcher")
-HR_SOURCE_KINDS = ("HelmRepository", "GitRepository", "Bucket")
-KS_SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket")
 HEALTH_CHECK_KINDS = ("Deployment", "DaemonSet", "StatefulSet", "HelmRelease")
 VALUES_FROM_KINDS = ("ConfigMap", "Secret")
 CRDS_POLICIES = ("Skip", "Create", "CreateReplace")
 OCI_PROVIDERS = ("generic", "aws", "azure", "gcp")
 GIT_REFS = ("branch", "tag", "semver", "commit")
 OCI_REFS = ("tag", "semver", "digest")
-FILE_PREFIX = {"source": "flux-source-", "Kustomization": "flux-ks-", "HelmRelease": "flux-hr-"}
 
 SOURCE_KEYS = {
     "GitRepository": {"kind", "name", "namespace", "url", "interval", "file", "secretRef", "ignore"}
@@ -365,15 +362,13 @@ class _Builder:
         if "version" in keys:
             node = keys["version"][1]
             version = self.string(node, "flux.version")
-            match = VERSION_RE.match(version or "")
-            if version is not None and not (match and int(match.group(1)) in SUPPORTED_MINORS):
+            if version is not None and supported_minor(version) is None:
                 self.error(
                     node, "flux.version", f"{version!r} is not a Flux release from v2.0.0 to v2.9.x"
                 )
             elif version is not None:
                 out["version"] = version
-        minor = int(VERSION_RE.match(out["version"]).group(1))  # type: ignore[union-attr]
-        extras_known = EXTRA_COMPONENTS if minor >= 7 else EXTRA_COMPONENTS[:2]
+        extras_known = extra_components(flux_minor(out["version"]))
         for key, known in (("components", KNOWN_COMPONENTS), ("componentsExtra", extras_known)):
             if key in keys:
                 names = self.strings(keys[key][1], f"flux.{key}", self.string)
@@ -439,7 +434,7 @@ class _Builder:
     def defaults_section(self, entry: tuple[Node, Node] | None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "interval": "1m0s",
-            "namespace": "flux-system",
+            "namespace": DEFAULT_NAMESPACE,
             "kustomizationSource": None,
         }
         if entry is None:
@@ -573,9 +568,9 @@ class _Builder:
                     f"{path}.provider",
                     f"must be one of {', '.join(OCI_PROVIDERS)}",
                 )
-        file = self.file_key(get.get("file"), f"{path}.file", "source")
+        file = self.file_key(get.get("file"), f"{path}.file", kind)
         if file is None and name is not None:
-            file = f"flux-system/flux-source-{SOURCE_FILE_WORD[kind]}-{name}.yaml"
+            file = f"{DEFAULT_NAMESPACE}/{KINDS[kind].file_name(name)}"
         if None in (name, namespace, interval, url, file):
             return None
         return Source(
@@ -629,7 +624,7 @@ class _Builder:
             return None
         return text
 
-    def file_key(self, node: Node | None, path: str, role: str) -> str | None:
+    def file_key(self, node: Node | None, path: str, kind: str) -> str | None:
         """An explicit `file:` relative to resourcesDir whose name keeps the prefix convention."""
         if node is None:
             return None
@@ -637,7 +632,7 @@ class _Builder:
         if file is None:
             return None
         base = posixpath.basename(file)
-        prefix = FILE_PREFIX[role]
+        prefix = KINDS[kind].files.prefix
         if not base.startswith(prefix) or not base.endswith((".yaml", ".yml")):
             self.error(
                 node, path, f"file name {base!r} must start with {prefix!r} and end with .yaml"
@@ -890,7 +885,7 @@ class _Context:
         file = (
             b.file_key(get.get("file"), f"{path}.file", "Kustomization")
             if "file" in get
-            else f"flux-system/flux-ks-{name}.yaml"
+            else f"{DEFAULT_NAMESPACE}/{KINDS['Kustomization'].file_name(name)}"
         )
         if None in (source, interval, prune, wait, file) or ("timeout" in get and timeout is None):
             return None
@@ -1016,7 +1011,11 @@ class _Context:
         file = (
             b.file_key(get.get("file"), f"{path}.file", "HelmRelease")
             if "file" in get
-            else (f"{namespace}/flux-hr-{name}.yaml" if namespace and name else None)
+            else (
+                f"{namespace}/{KINDS['HelmRelease'].file_name(name)}"
+                if namespace and name
+                else None
+            )
         )
         if None in (name, namespace, chart, source, interval, file, values):
             return None
@@ -1180,20 +1179,6 @@ class _Context:
                 )
             else:
                 files[file] = where
-
-
-def flux_path(raw: str) -> str:
-    """Normalise a Kustomization path the way `flux create ks --path` does: `./`-rooted, no `..`."""
-    parts: list[str] = []
-    for part in raw.strip().replace("\\", "/").split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(part)
-    return "./" + "/".join(parts)
 
 
 def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:

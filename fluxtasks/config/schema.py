@@ -37,25 +37,29 @@ from typing import Any
 from ..config.loader import (
     ANY_SOURCE_KEYS,
     CRDS_POLICIES,
-    EXTRA_COMPONENTS,
-    FILE_PREFIX,
     GIT_REFS,
     HEALTH_CHECK_KINDS,
     HR_KEYS,
-    HR_SOURCE_KINDS,
-    KNOWN_COMPONENTS,
     KS_KEYS,
-    KS_SOURCE_KINDS,
-    NAME_RE,
     OCI_PROVIDERS,
     OCI_REFS,
     SOURCE_KEYS,
-    SUBDOMAIN_RE,
     VALUES_FROM_KINDS,
 )
-from ..config.model import SOURCE_KINDS
 from ..errors import InputError
 from ..files.atomic import apply_plan
+from ..flux import (
+    EXTRA_COMPONENTS,
+    FILE_GROUPS,
+    HR_SOURCE_KINDS,
+    KNOWN_COMPONENTS,
+    KS_SOURCE_KINDS,
+    NAME_RE,
+    SOURCE_KINDS,
+    SOURCE_WATCHER_MINOR,
+    SUBDOMAIN_RE,
+    extra_components,
+)
 from ..render.update import FileChange, Plan
 
 SCHEMA_FILE = "flux.schema.json"  # beside config/flux.yaml, as its first line references it
@@ -108,9 +112,9 @@ def _ref(name: str, description: str) -> dict[str, Any]:
     return {**copy.deepcopy(_definitions()[name]), "description": description}
 
 
-def _file(role: str, description: str) -> dict[str, Any]:
+def _file(group: str, description: str) -> dict[str, Any]:
     # Letters and '-' only, so no escaping: `\-` is an error in the ECMA engines' u-mode.
-    prefix = FILE_PREFIX[role]
+    prefix = FILE_GROUPS[group].prefix
     assert re.fullmatch(r"[a-z-]+", prefix)
     return {
         **_ref("relativePath", description),
@@ -194,7 +198,9 @@ def _flux_section() -> dict[str, Any]:
         "if": {"properties": {"version": {"pattern": BEFORE_V2_7}}},
         "then": {
             "properties": {
-                "componentsExtra": {"items": {"enum": list(EXTRA_COMPONENTS[:2])}},
+                "componentsExtra": {
+                    "items": {"enum": list(extra_components(SOURCE_WATCHER_MINOR - 1))}
+                },
             }
         },
     }
@@ -285,7 +291,7 @@ def _source_item() -> dict[str, Any]:
         "url": _string("Where the source is fetched from."),
         "interval": _ref("duration", "Reconcile interval (default: defaults.interval)."),
         "file": _file(
-            "source",
+            "sources",
             "Output file relative to output.resourcesDir (default flux-system/flux-source-{git|helm|oci}-NAME.yaml).",
         ),
         "secretRef": _ref("subdomain", "Name of the Secret holding credentials."),
@@ -373,7 +379,7 @@ def _helm_release_item() -> dict[str, Any]:
             },
         },
         "file": _file(
-            "HelmRelease",
+            "helm-releases",
             "Output file relative to output.resourcesDir (default NAMESPACE/flux-hr-NAME.yaml).",
         ),
     }
@@ -421,7 +427,7 @@ def _kustomization_item() -> dict[str, Any]:
             "description": "Kind/name.namespace of objects whose readiness is checked; not with wait.",
         },
         "file": _file(
-            "Kustomization",
+            "kustomizations",
             "Output file relative to output.resourcesDir (default flux-system/flux-ks-NAME.yaml).",
         ),
     }

@@ -27,21 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from .._data import as_mapping, as_mappings, as_text, as_texts, dig
-from ..config.loader import (
-    FILE_PREFIX,
-    KNOWN_COMPONENTS,
-    KS_SOURCE_KINDS,
-    NAME_RE,
-    VERSION_RE,
-    flux_path,
-    load_text,
-)
+from ..config.loader import load_text
 from ..config.model import (
-    DEFAULT_COMPONENTS,
     DEFAULT_MARKER,
     LEGACY_MARKER,
-    SOURCE_FILE_WORD,
-    SOURCE_KINDS,
     Config,
     Dependency,
     HelmRelease,
@@ -51,9 +40,20 @@ from ..config.model import (
 )
 from ..durations import normalize_duration
 from ..errors import InputError
+from ..flux import (
+    DEFAULT_COMPONENTS,
+    DEFAULT_NAMESPACE,
+    FLUX_GROUP_SUFFIX,
+    KINDS,
+    KNOWN_COMPONENTS,
+    KS_SOURCE_KINDS,
+    NAME_RE,
+    SOURCE_KINDS,
+    SUPPORTED_MINORS,
+    flux_path,
+    supported_minor,
+)
 from ..render.manifests import (
-    HELM_GROUP,
-    SOURCE_GROUP,
     manifest_helm_release,
     manifest_kustomization,
     manifest_source,
@@ -64,21 +64,13 @@ from ..yamlio.source import YamlSourceError, compose, plain_data
 
 FluxObject = Source | HelmRelease | Kustomization
 
-MINORS = tuple(range(10))  # Flux v2.0 to v2.9: the apiVersion matrix the renderer knows
 DEFAULT_VERSION = "v2.3.0"  # the loader's default, used when no file pins a release
 DEFAULT_HEADER = "config/boilerplate.txt"
 DEFAULT_COMPONENTS_FILE = "flux/gotk-components.yaml"
 DEFAULT_WAIT_TIMEOUT = "2m0s"
 SCHEMA_LINE = "yaml-language-server: $schema=flux.schema.json"
-KIND_GROUP = {
-    "GitRepository": SOURCE_GROUP,
-    "HelmRepository": SOURCE_GROUP,
-    "OCIRepository": SOURCE_GROUP,
-    "Kustomization": "kustomize.toolkit.fluxcd.io",
-    "HelmRelease": HELM_GROUP,
-}
 SOURCE_ORDER = {kind: i for i, kind in enumerate(SOURCE_KINDS)}
-TOOLKIT_OBJECT_RE = re.compile(r"^apiVersion:\s*\S+\.toolkit\.fluxcd\.io/", re.MULTILINE)
+TOOLKIT_OBJECT_RE = re.compile(rf"^apiVersion:\s*\S+{re.escape(FLUX_GROUP_SUFFIX)}/", re.MULTILINE)
 FOREIGN_MARKER_RE = re.compile(r"^#\s*(Code generated .*DO NOT EDIT\.?)\s*$", re.MULTILINE)
 PROBLEM_RE = re.compile(r"^[^:]+:\d+:\d+: (?P<path>\S+): (?P<message>.*)$")
 ENTRY_RE = re.compile(r"^(?P<section>sources|helmReleases|kustomizations)\[(?P<index>\d+)\]")
@@ -401,15 +393,15 @@ def _read_object(rel: str, text: str, marker: str) -> Imported | str:
     if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
         return "it holds no Kubernetes object (no kind)"
     kind = data["kind"]
-    if kind not in KIND_GROUP:
+    if kind not in KINDS:
         return (
             f"it holds a {kind}; the config declares only GitRepository, HelmRepository, "
             "OCIRepository, Kustomization and HelmRelease objects"
         )
-    api = data.get("apiVersion")
-    if not isinstance(api, str) or api.split("/")[0] != KIND_GROUP[kind]:
-        return f"apiVersion {api!r} is not a {KIND_GROUP[kind]} API"
-    prefix = FILE_PREFIX["source" if kind in SOURCE_KINDS else kind]
+    api, group = data.get("apiVersion"), KINDS[kind].group
+    if not isinstance(api, str) or api.split("/")[0] != group:
+        return f"apiVersion {api!r} is not a {group} API"
+    prefix = KINDS[kind].files.prefix
     base = posixpath.basename(rel)
     if not base.startswith(prefix) or not base.endswith((".yaml", ".yml")):
         return f"the config writes a {kind} only to a file named {prefix}*.yaml"
@@ -429,10 +421,10 @@ def _read_object(rel: str, text: str, marker: str) -> Imported | str:
 def _default_file(obj: FluxObject) -> str:
     """Where the config writes an object when its entry has no `file:`."""
     if isinstance(obj, Kustomization):
-        return f"flux-system/flux-ks-{obj.name}.yaml"
+        return f"{DEFAULT_NAMESPACE}/{KINDS['Kustomization'].file_name(obj.name)}"
     if isinstance(obj, HelmRelease):
-        return f"{obj.namespace}/flux-hr-{obj.name}.yaml"
-    return f"flux-system/flux-source-{SOURCE_FILE_WORD[obj.kind]}-{obj.name}.yaml"
+        return f"{obj.namespace}/{KINDS['HelmRelease'].file_name(obj.name)}"
+    return f"{DEFAULT_NAMESPACE}/{KINDS[obj.kind].file_name(obj.name)}"
 
 
 def _drop_duplicates(
@@ -556,7 +548,7 @@ def _fit(data: dict[str, Any], obj: FluxObject) -> tuple[set[int], list[_Diff], 
     fields the config loses, or the apiVersion differences when only those stand in the way."""
     fitting: set[int] = set()
     best: tuple[tuple[int, int, int], list[_Diff], list[_Diff]] | None = None
-    for minor in MINORS:
+    for minor in SUPPORTED_MINORS:
         diffs = [d for d in _diff(data, _render(obj, f"v2.{minor}.0")) if not _same_meaning(d, obj)]
         api = [d for d in diffs if API_PATH_RE.match(d.path)]
         lossy = [d for d in diffs if not API_PATH_RE.match(d.path)]
@@ -665,9 +657,9 @@ class _Builder:
         namespace = (
             _most_common(
                 [i.obj.namespace for i in [*sources, *kss] if NAME_RE.match(i.obj.namespace)],
-                prefer="flux-system",
+                prefer=DEFAULT_NAMESPACE,
             )
-            or "flux-system"
+            or DEFAULT_NAMESPACE
         )
         interval = _most_common(
             [i.obj.interval for i in imported if _valid_duration(i.obj.interval)]
@@ -766,19 +758,19 @@ class _Builder:
 
     def version(self, imported: list[Imported]) -> tuple[str, str]:
         """The pin: the Flux release whose `flux create` writes (most of) these documents."""
-        counts = {m: sum(1 for i in imported if m in i.minors) for m in MINORS}
+        counts = {m: sum(1 for i in imported if m in i.minors) for m in SUPPORTED_MINORS}
         best = max(counts.values(), default=0)
-        fitting = [m for m in MINORS if counts[m] == best]
+        fitting = [m for m in SUPPORTED_MINORS if counts[m] == best]
         shown_components = f"{self.resources_rel}/{self.components.file}"
         for version, why in (
             (self.components.version, f"the release of the components file {shown_components}"),
             (self.existing.version, "kept from the existing config"),
         ):
-            if version is not None and _minor(version) in fitting:
-                if len(fitting) < len(MINORS):
+            if version is not None and supported_minor(version) in fitting:
+                if len(fitting) < len(SUPPORTED_MINORS):
                     why += f" (the generated files fit {_minors_text(fitting)})"
                 return version, why
-        if len(fitting) == len(MINORS):
+        if len(fitting) == len(SUPPORTED_MINORS):
             return (
                 DEFAULT_VERSION,
                 "the default: the generated files read the same for every Flux v2 release",
@@ -787,7 +779,7 @@ class _Builder:
             {
                 f"{i.kind} {i.api_version}"
                 for i in imported
-                if fitting[0] in i.minors and len(i.minors) < len(MINORS)
+                if fitting[0] in i.minors and len(i.minors) < len(SUPPORTED_MINORS)
             }
         )
         return (
@@ -1136,11 +1128,6 @@ def _most_common(values: list[Any], prefer: Any = None) -> Any:
     if prefer is not None and counts.get(prefer) == top:
         return prefer
     return next(v for v in values if counts[v] == top)
-
-
-def _minor(version: str) -> int | None:
-    match = VERSION_RE.match(version)
-    return int(match.group(1)) if match and int(match.group(1)) in MINORS else None
 
 
 def _minors_text(minors: list[int]) -> str:

@@ -31,27 +31,28 @@ import yaml
 
 from .._data import as_mapping, as_text, dig, json_key
 from .._text import did_you_mean, join_path, one_line
-from ..config.model import SOURCE_FILE_WORD, Config, load_config
+from ..config.model import Config, load_config
 from ..errors import InputError, ToolError
+from ..flux import (
+    FILE_GROUPS,
+    FLUX_GROUP_SUFFIX,
+    HELM_GROUP,
+    KINDS,
+    KUSTOMIZE_GROUP,
+    SOURCE_GROUP,
+    FileGroup,
+    flux_path,
+    known_kind,
+)
 from ..render.update import is_generated, plan_update, scan_tree
 from ..runner import Runner
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-FLUX_GROUP_SUFFIX = ".toolkit.fluxcd.io"
-SOURCE_GROUP = "source.toolkit.fluxcd.io"
-KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
-HELM_GROUP = "helm.toolkit.fluxcd.io"
 # The file names kustomize (and so kustomize-controller) recognises, in its order.
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
-# Which hand-written files the flux.apply-* tasks pick up, by the kind they hold.
-NAMING = {
-    "source": ("flux-source-", "flux.apply-sources", "a source"),
-    "Kustomization": ("flux-ks-", "flux.apply-kustomizations", "a Kustomization"),
-    "HelmRelease": ("flux-hr-", "flux.apply-helm-releases", "a HelmRelease"),
-}
 # Kinds a sourceRef, chartRef or dependsOn of the Flux APIs can name.
 REFERENCED_KINDS = frozenset(
     {"GitRepository", "HelmRepository", "OCIRepository", "Bucket", "ExternalArtifact"}
@@ -525,8 +526,6 @@ class _Validation:
 
     def local_folder(self, path: str) -> str | None:
         """The folder of resourcesDir a Kustomization path maps to, as the config loader maps it."""
-        from ..config.loader import flux_path
-
         rendered = flux_path(path)
         prefix = f"./{self.config.repo_path}" if self.config.repo_path else "."
         if prefix == ".":
@@ -746,31 +745,30 @@ class _Validation:
                 continue
             base = posixpath.basename(rel)
             folder = posixpath.dirname(rel)
-            held: set[str] = set()
+            held: set[FileGroup] = set()
             for m in source.manifests():
-                role = _role(m)
-                if role is None:
+                files = _file_group(m)
+                if files is None:
                     continue
-                held.add(role)
-                prefix, task, what = NAMING[role]
-                if base.startswith(prefix):
+                held.add(files)
+                if base.startswith(files.prefix):
                     continue
-                word = SOURCE_FILE_WORD.get(m.kind, m.kind.lower())
+                known = KINDS.get(m.kind)
                 suggested = (
-                    f"flux-source-{word}-{m.name}.yaml"
-                    if role == "source"
-                    else f"{prefix}{m.name}.yaml"
+                    known.file_name(m.name)
+                    if known is not None and known.files is files
+                    else f"{files.prefix}{m.kind.lower()}-{m.name}.yaml"
                 )
                 self.report.warning(
-                    f"{self.shown(rel)}: {m.subject}: a file holding {what} should be named "
-                    f"{prefix}*.yaml, else `invoke {task}` skips it; move it to "
+                    f"{self.shown(rel)}: {m.subject}: a file holding {files.holds} should be named "
+                    f"{files.prefix}*.yaml, else `invoke {files.task}` skips it; move it to "
                     f"{self.shown(posixpath.join(folder, suggested))}"
                 )
-            for role, (prefix, task, what) in NAMING.items():
-                if base.startswith(prefix) and role not in held and source.error is None:
+            for files in FILE_GROUPS.values():
+                if base.startswith(files.prefix) and files not in held and source.error is None:
                     self.report.warning(
-                        f"{self.shown(rel)}: named {prefix}* but holds no {what.split(' ', 1)[1]}, "
-                        f"yet `invoke {task}` applies it; rename it"
+                        f"{self.shown(rel)}: named {files.prefix}* but holds no "
+                        f"{files.holds.split(' ', 1)[1]}, yet `invoke {files.task}` applies it; rename it"
                     )
 
 
@@ -782,14 +780,13 @@ def _list_items(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [doc]
 
 
-def _role(m: Manifest) -> str | None:
+def _file_group(m: Manifest) -> FileGroup | None:
+    """The files `m` belongs in for the flux.apply-* tasks; every kind of the source API
+    (Bucket too) belongs with the sources."""
     if m.group == SOURCE_GROUP:
-        return "source"
-    if m.group == KUSTOMIZE_GROUP and m.kind == "Kustomization":
-        return "Kustomization"
-    if m.group == HELM_GROUP and m.kind == "HelmRelease":
-        return "HelmRelease"
-    return None
+        return FILE_GROUPS["sources"]
+    known = known_kind(m.group, m.kind)
+    return known.files if known is not None else None
 
 
 def _references(m: Manifest) -> Iterator[tuple[str, str, dict[str, Any]]]:

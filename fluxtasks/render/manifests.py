@@ -10,32 +10,8 @@ from typing import Any
 
 from ..config.model import Config, Dependency, HelmRelease, Kustomization, ObjectRef, Source
 from ..errors import InputError
+from ..flux import api_version, flux_minor
 from ..yamlio.emit import dump
-
-SOURCE_GROUP = "source.toolkit.fluxcd.io"
-KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
-HELM_GROUP = "helm.toolkit.fluxcd.io"
-
-
-def flux_minor(version: str) -> int:
-    """2.3 -> 3; the config loader guarantees a v2.MINOR.PATCH string."""
-    return int(version.lstrip("v").split(".")[1])
-
-
-def api_version(kind: str, version: str) -> str:
-    """apiVersion that `flux create --export` writes for `kind` in Flux `version`."""
-    minor = flux_minor(version)
-    if kind == "GitRepository":
-        return f"{SOURCE_GROUP}/v1"
-    if kind == "HelmRepository":
-        return f"{SOURCE_GROUP}/{'v1' if minor >= 3 else 'v1beta2'}"
-    if kind == "OCIRepository":
-        return f"{SOURCE_GROUP}/{'v1' if minor >= 6 else 'v1beta2'}"
-    if kind == "Kustomization":
-        return KUSTOMIZE_API
-    if kind == "HelmRelease":
-        return f"{HELM_GROUP}/{'v2beta1' if minor <= 1 else 'v2beta2' if minor == 2 else 'v2'}"
-    raise ValueError(f"no apiVersion for {kind}")
 
 
 def _envelope(

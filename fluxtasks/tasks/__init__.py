@@ -21,10 +21,10 @@ from invoke.tasks import Task, task
 from ..errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, CheckFailed, FluxTasksError
 
 if TYPE_CHECKING:
-    from ..cluster.objects import FluxKind
     from ..cluster.target import ClusterTarget
     from ..cluster.watch import Observation, WaitResult
     from ..config.model import Config
+    from ..flux import FluxKind
     from ..runner import Runner
 
 # Library modules are imported inside the tasks that use them, so `invoke --list`
@@ -500,7 +500,8 @@ def _kind_check(kind: str, resource: str, namespace: str | None) -> Callable[[Co
     before the cluster is touched."""
 
     def check(config: Config, cluster: str) -> None:
-        from ..cluster.objects import check_names, resolve_kind
+        from ..cluster.objects import check_names
+        from ..flux import resolve_kind
 
         resolve_kind(kind)
         check_names(resource, namespace)
@@ -511,7 +512,8 @@ def _kind_check(kind: str, resource: str, namespace: str | None) -> Callable[[Co
 def _object(
     config: Config, kind: str, resource: str, namespace: str | None
 ) -> tuple[FluxKind, str]:
-    from ..cluster.objects import DEFAULT_NAMESPACE, declared_namespace, resolve_kind
+    from ..cluster.objects import declared_namespace
+    from ..flux import DEFAULT_NAMESPACE, resolve_kind
 
     flux_kind = resolve_kind(kind)
     found = namespace or declared_namespace(config.declared(), flux_kind.kind, resource)
