@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
@@ -234,7 +235,9 @@ def json_number(x: int | float) -> str:
         if not math.isfinite(x):
             raise ValueError(f"json: unsupported value: {x!r} (NaN and Inf cannot be encoded)")
         if x.is_integer() and abs(x) < 1e21:
-            return json_number(int(x))
+            # encoding/json writes the shortest digits, then zeros: 2**63 is
+            # 9223372036854776000, and -2**63 no longer fits an int64.
+            return json_number(int(Decimal(repr(x))))
         return _go_format_g(x)
     raise TypeError(f"json_number() takes an int or float, not {type(x).__name__}")
 
