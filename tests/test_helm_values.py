@@ -27,9 +27,9 @@ import textwrap
 import pytest
 
 from fluxtasks.yamlio.emit import dump
+from fluxtasks.yamlio.go_float import float32_text
 from fluxtasks.yamlio.helm_values import (
     HelmValuesError,
-    float32_text,
     merge_values,
     read_values_text,
     reads_as_string,
