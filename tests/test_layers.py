@@ -26,6 +26,7 @@ LAYERS = {
     "flux": 0,
     "clock": 0,
     "runner": 0,
+    "signals": 0,
     # L1 formats
     "yamlio": 1,
     "files": 1,
