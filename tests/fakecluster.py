@@ -368,8 +368,9 @@ def list_json(*objects: dict[str, Any]) -> str:
 
 def make_config(root: Path, **overrides: Any) -> Any:
     """A Config built directly (no loader), for unit tests of the cluster library."""
-    from fluxtasks.config.model import DEFAULT_MARKER, Cluster, Config
+    from fluxtasks.config.model import Cluster, Config
     from fluxtasks.flux import DEFAULT_COMPONENTS
+    from fluxtasks.generated import DEFAULT_MARKER
 
     fields: dict[str, Any] = {
         "path": root / "config" / "flux.yaml",

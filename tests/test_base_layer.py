@@ -3,6 +3,10 @@ vocabulary, the resources tree, the generated-file format and the one-file atomi
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 import pytest
 
 from fluxtasks._data import as_int, as_mapping, as_mappings, as_text, as_texts, dig, json_key
@@ -22,6 +26,8 @@ from fluxtasks.errors import (
     ToolError,
     WatchTimeout,
 )
+from fluxtasks.files.atomic import write_text
+from fluxtasks.files.plan import Action, FileChange, Plan
 from fluxtasks.flux import (
     DEFAULT_COMPONENTS,
     FILE_GROUPS,
@@ -38,6 +44,8 @@ from fluxtasks.flux import (
     resolve_kind,
     supported_minor,
 )
+from fluxtasks.generated import DEFAULT_MARKER, LEGACY_MARKER, Markers, documents
+from fluxtasks.tree import folders, local_folder, scan_tree
 
 
 @pytest.mark.parametrize(
@@ -189,3 +197,87 @@ def test_the_three_rfc_1123_patterns() -> None:
 def test_flux_path_normalises_like_flux_create() -> None:
     assert flux_path("clusters//prow/../apps/") == "./clusters/apps"
     assert flux_path("") == "./" and flux_path("./a") == "./a"
+
+
+# ---------------------------------------------------------------- tree
+
+
+def test_scan_tree_reads_yaml_files_and_never_follows_links(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.yaml").write_text("x: 1\n")
+    (tmp_path / "b.yml").write_text("b: 1\n")
+    (tmp_path / "notes.txt").write_text("no")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "b.yml")
+    (tmp_path / "linked").symlink_to(tmp_path / "a")
+    assert scan_tree(tmp_path) == {"a/x.yaml": "x: 1\n", "b.yml": "b: 1\n", "link.yaml": None}
+    assert scan_tree(tmp_path / "missing") == {}
+    assert folders(tmp_path) == {"", "a", "linked"}  # a linked folder is named, never entered
+
+
+@pytest.mark.parametrize(
+    ("path", "repo_path", "expected"),
+    [
+        ("./clusters/prow/apps", "clusters/prow", "apps"),
+        ("clusters/prow/", "clusters/prow", ""),
+        ("./clusters/prow2/apps", "clusters/prow", None),
+        ("./elsewhere", "clusters/prow", None),
+        ("./apps/../infra", None, "infra"),
+        ("./", "", ""),
+    ],
+)
+def test_local_folder(path: str, repo_path: str | None, expected: str | None) -> None:
+    assert local_folder(path, repo_path) == expected
+
+
+# ---------------------------------------------------------------- generated
+
+
+def test_markers_own_files_with_a_marker_line_before_the_first_document() -> None:
+    markers = Markers.of("Custom marker")
+    assert markers.known == ("Custom marker", DEFAULT_MARKER, LEGACY_MARKER)
+    assert Markers.of(None).known == Markers.of(DEFAULT_MARKER).known == (DEFAULT_MARKER, LEGACY_MARKER)
+    text = f"# Copyright\n\n# {LEGACY_MARKER}\n---\nkind: A\n"
+    assert markers.owns(text) and markers.marker_of(text) == LEGACY_MARKER
+    assert markers.split(text) == ("# Copyright\n\n", LEGACY_MARKER, "---\nkind: A\n")
+    late = f"---\nkind: A\n# {DEFAULT_MARKER}\n"
+    assert not markers.owns(late) and markers.split(late) == ("", None, late)
+    assert not Markers.of(None).owns("# Custom marker\n---\n")
+
+
+def test_documents_splits_at_separator_lines_and_drops_comment_only_ones() -> None:
+    body = "---\n# only a comment\n---\na: 1\n--- \nb: 2\n---\n"
+    assert documents(body) == ["a: 1\n", "b: 2\n"]
+
+
+# ---------------------------------------------------------------- files
+
+
+def test_plan_actions() -> None:
+    plan = Plan(Path("r"), "r", [FileChange("a", None, "x"), FileChange("b", "x", "x"), FileChange("c", "x", None), FileChange("d", "x", "y")])
+    assert [c.action for c in plan.changes] == [Action.CREATE, Action.UNCHANGED, Action.DELETE, Action.UPDATE]
+    assert [c.path for c in plan.pending] == ["a", "c", "d"]
+    assert plan.count(Action.UNCHANGED) == 1 and plan.count("create") == 1  # the values are the words
+
+
+def test_write_text_creates_folders_and_keeps_an_existing_files_mode(tmp_path: Path) -> None:
+    target = tmp_path / "config" / "flux.yaml"
+    write_text(target, "a: 1\n", "config/flux.yaml")
+    assert target.read_text() == "a: 1\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+    target.chmod(0o600)
+    write_text(target, "b: 2\r\n", "config/flux.yaml")
+    assert target.read_bytes() == b"b: 2\r\n"  # written as given, no newline translation
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in target.parent.iterdir()) == ["flux.yaml"]
+
+
+def test_write_text_failure_is_one_line_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "config" / "flux.yaml"
+    (target / "inside").mkdir(parents=True)  # a folder where the file should be: rename fails
+    with pytest.raises(InputError) as caught:
+        write_text(target, "new\n", "config/flux.yaml")
+    assert caught.value.lines == ["config/flux.yaml: cannot write: Is a directory; nothing was changed"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["flux.yaml"]
+    assert [p.name for p in target.iterdir()] == ["inside"]

@@ -13,10 +13,11 @@ from conftest import BOILERPLATE, PROJECT, Tree, run_invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fluxtasks.config.model import DEFAULT_MARKER, LEGACY_MARKER, load_config
+from fluxtasks.config.model import load_config
 from fluxtasks.errors import InputError
-from fluxtasks.files.atomic import apply_plan
-from fluxtasks.offline.importer import import_tree, write_config
+from fluxtasks.files.atomic import apply_plan, write_text
+from fluxtasks.generated import DEFAULT_MARKER, LEGACY_MARKER
+from fluxtasks.offline.importer import import_tree
 from fluxtasks.render.update import plan_update
 from fluxtasks.yamlio.config_dump import FlowMap, dump_config
 from fluxtasks.yamlio.source import compose, plain_data
@@ -299,7 +300,7 @@ def test_bash_tree_round_trip_keeps_every_byte(tmp_path: Path) -> None:
     result = import_tree(config)
     assert result.blockers == []
     assert result.text == EXPECTED_BASH_CONFIG
-    write_config(config, result.text)
+    write_text(config, result.text, "config/flux.yaml")
     plan = plan_update(load_config(config), today=dt.date(2031, 1, 1))
     assert plan.pending == [] and plan.drift_notes == []
     apply_plan(plan)
@@ -328,7 +329,7 @@ def test_switching_to_the_new_marker_changes_only_marker_lines(tmp_path: Path) -
     root = tmp_path / "project"
     files = bash_tree(root)
     config = root / "config" / "flux.yaml"
-    write_config(config, import_tree(config).text.replace(LEGACY_MARKER, DEFAULT_MARKER))
+    write_text(config, import_tree(config).text.replace(LEGACY_MARKER, DEFAULT_MARKER), "config/flux.yaml")
     plan = plan_update(load_config(config))
     changed = {c.path: c for c in plan.pending}
     generated = {rel for rel, text in files.items() if LEGACY in text and "gotk" not in rel}
@@ -351,7 +352,7 @@ def test_every_setting_round_trips(tree: Tree, version: str, pinned: str) -> Non
     tree.config.unlink()
     result = import_tree(tree.config)
     assert result.blockers == [] and result.warnings == []
-    write_config(tree.config, result.text)
+    write_text(tree.config, result.text, "config/flux.yaml")
     config = load_config(tree.config)
     assert config.flux_version == pinned
     plan = plan_update(config)

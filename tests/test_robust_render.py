@@ -27,9 +27,10 @@ from conftest import BOILERPLATE, PROJECT, Tree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fluxtasks.config.model import DEFAULT_MARKER, load_config
+from fluxtasks.config.model import load_config
 from fluxtasks.errors import InputError
 from fluxtasks.files.atomic import apply_plan
+from fluxtasks.generated import DEFAULT_MARKER
 from fluxtasks.render.manifests import document, manifest_helm_release, render_all
 from fluxtasks.render.update import plan_update
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from conftest import PROJECT
 
-from fluxtasks.config.model import LEGACY_MARKER, load_config
+from fluxtasks.config.model import load_config
+from fluxtasks.generated import LEGACY_MARKER
 from fluxtasks.render.update import plan_update
 
 HEADER = (PROJECT / "config" / "boilerplate.txt").read_text()

@@ -19,8 +19,8 @@ from ..config.model import Config
 from ..errors import CheckFailed
 from ..flux import FILE_GROUPS
 from ..runner import Runner
+from ..tree import YAML_SUFFIXES
 
-YAML_SUFFIXES = (".yaml", ".yml")
 ALL_GROUPS = ("sources", "kustomizations", "helm-releases")  # the order `flux.apply` uses
 
 

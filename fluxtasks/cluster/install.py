@@ -17,8 +17,7 @@ from ..durations import format_duration
 from ..errors import CheckFailed, CommandFailed, InputError
 from ..flux import DEFAULT_NAMESPACE
 from ..runner import Runner
-
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+from ..tree import KUSTOMIZATION_FILES
 
 
 def require_components(config: Config) -> None:

@@ -19,7 +19,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .._text import CONTROL_CHARS, did_you_mean, join_path, one_line
 from ..config.model import (
-    DEFAULT_MARKER,
     Cluster,
     ClusterValues,
     Config,
@@ -46,6 +45,8 @@ from ..flux import (
     flux_path,
     supported_minor,
 )
+from ..generated import DEFAULT_MARKER
+from ..tree import YAML_SUFFIXES, local_folder
 from ..yamlio.source import (
     YamlSourceError,
     check_characters,
@@ -633,7 +634,7 @@ class _Builder:
             return None
         base = posixpath.basename(file)
         prefix = KINDS[kind].files.prefix
-        if not base.startswith(prefix) or not base.endswith((".yaml", ".yml")):
+        if not base.startswith(prefix) or not base.endswith(YAML_SUFFIXES):
             self.error(
                 node, path, f"file name {base!r} must start with {prefix!r} and end with .yaml"
             )
@@ -809,18 +810,12 @@ class _Context:
         )
         if name is None or namespace is None:
             return None
-        repo_prefix = f"./{self.repo_path}" if self.repo_path else "."
         if "path" in get:
             raw = b.string(get["path"], f"{path}.path", allow_empty=True)
             if raw is None:
                 return None
             rendered = flux_path(raw)
-            under = (
-                rendered == repo_prefix
-                or rendered.startswith(repo_prefix.rstrip("/") + "/")
-                or repo_prefix == "."
-            )
-            local = rendered[len(repo_prefix) :].strip("/") if under else None
+            local = local_folder(rendered, self.repo_path)
             path_node: Node = get["path"]
         else:
             rendered = flux_path(f"{self.repo_path}/{name}")

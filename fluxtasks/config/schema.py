@@ -48,6 +48,7 @@ from ..config.loader import (
 )
 from ..errors import InputError
 from ..files.atomic import apply_plan
+from ..files.plan import FileChange, Plan
 from ..flux import (
     EXTRA_COMPONENTS,
     FILE_GROUPS,
@@ -60,7 +61,6 @@ from ..flux import (
     SUBDOMAIN_RE,
     extra_components,
 )
-from ..render.update import FileChange, Plan
 
 SCHEMA_FILE = "flux.schema.json"  # beside config/flux.yaml, as its first line references it
 DRAFT = "http://json-schema.org/draft-07/schema#"

@@ -1,4 +1,5 @@
-"""Apply a plan all-or-nothing: stage every file, then swap them in; undo on any failure.
+"""Write files atomically: a whole plan all-or-nothing (stage every file, then swap them
+in; undo on any failure), or one file by `write_text`.
 
 Interrupting (Ctrl-C) or a failing write leaves the tree byte-for-byte as it was.
 """
@@ -12,7 +13,7 @@ import stat
 from pathlib import Path
 
 from ..errors import InputError
-from ..render.update import FileChange, Plan
+from .plan import FileChange, Plan
 
 _TEMP_TOKEN = secrets.token_hex(4)  # with the pid: no other run picks the same temp names
 
@@ -62,6 +63,23 @@ def apply_plan(plan: Plan) -> None:
                 f"{plan.shown_dir}: cannot write: {exc.strerror or exc}; nothing was changed"
             ) from None
         raise
+
+
+def write_text(path: Path, text: str, shown: str) -> None:
+    """Replace one file (or create it, with its folders) by renaming a staged temp file
+    over it; InputError naming it as `shown` when that fails, and nothing changed."""
+    replaced = False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(_stage(path, text), path)
+        replaced = True
+    except OSError as exc:
+        raise InputError(
+            f"{shown}: cannot write: {exc.strerror or exc}; nothing was changed"
+        ) from None
+    finally:
+        if not replaced:
+            _discard([path], [])
 
 
 def _check_unchanged(

@@ -16,10 +16,8 @@ until its marker line is removed, which makes it a hand-written file.
 from __future__ import annotations
 
 import contextlib
-import os
 import posixpath
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,8 +27,6 @@ from typing import Any
 from .._data import as_mapping, as_mappings, as_text, as_texts, dig
 from ..config.loader import load_text
 from ..config.model import (
-    DEFAULT_MARKER,
-    LEGACY_MARKER,
     Config,
     Dependency,
     HelmRelease,
@@ -40,6 +36,7 @@ from ..config.model import (
 )
 from ..durations import normalize_duration
 from ..errors import InputError
+from ..files.plan import Action, FileChange
 from ..flux import (
     DEFAULT_COMPONENTS,
     DEFAULT_NAMESPACE,
@@ -53,12 +50,14 @@ from ..flux import (
     flux_path,
     supported_minor,
 )
+from ..generated import DEFAULT_MARKER, LEGACY_MARKER, Markers, components_version, documents
 from ..render.manifests import (
     manifest_helm_release,
     manifest_kustomization,
     manifest_source,
 )
-from ..render.update import FileChange, components_version, plan_update, scan_tree
+from ..render.update import plan_update
+from ..tree import YAML_SUFFIXES, folders, local_folder, scan_tree
 from ..yamlio.config_dump import FlowMap, dump_config
 from ..yamlio.source import YamlSourceError, compose, plain_data
 
@@ -182,7 +181,7 @@ def import_tree(config_path: Path) -> ImportResult:
     if existing.problem:
         result.notes.append(existing.problem)
     tree = scan_tree(resources_dir)
-    markers = _known_markers(existing)
+    markers = Markers.of(existing.output.get("marker"))
     components = _find_components(tree, existing)
     imported: list[Imported] = []
     blocked: dict[str, str] = {}
@@ -196,7 +195,7 @@ def import_tree(config_path: Path) -> ImportResult:
                     f"{shown}: a symlink or unreadable: left alone, not imported"
                 )
             continue
-        marker = _marker_of(text, markers)
+        marker = markers.marker_of(text)
         if marker is None:
             note = _hand_written_note(rel, text)
             if note:
@@ -257,34 +256,6 @@ def import_tree(config_path: Path) -> ImportResult:
     return result
 
 
-def write_config(config_path: Path, text: str) -> None:
-    """Replace the config file atomically (temp file + rename); InputError when that fails."""
-    folder = config_path.parent
-    temp: str | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{config_path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, config_path)
-        temp = None
-    except OSError as exc:
-        raise InputError(
-            f"{shown_config(config_path)}: cannot write: {exc.strerror or exc}; nothing was changed"
-        ) from None
-    finally:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
 # -------------------------------------------------------------- reading the tree
 
 
@@ -319,19 +290,6 @@ def _read_existing(config_path: Path) -> _Existing:
     return out
 
 
-def _known_markers(existing: _Existing) -> list[str]:
-    out = [DEFAULT_MARKER, LEGACY_MARKER]
-    custom = existing.output.get("marker")
-    if custom and custom not in out:
-        out.insert(0, custom)
-    return out
-
-
-def _marker_of(text: str, markers: list[str]) -> str | None:
-    """The marker of a generated file: a header line before the document starts."""
-    return _split_generated(text, markers)[1]
-
-
 def _hand_written_note(rel: str, text: str) -> str | None:
     """Why an unmarked file is worth a line: it looks like a Flux file the user may expect imported."""
     if not (posixpath.basename(rel).startswith("flux-") or TOOLKIT_OBJECT_RE.search(text)):
@@ -362,25 +320,9 @@ def _find_components(tree: dict[str, str | None], existing: _Existing) -> _Compo
     return _Components(rel, components_version(text), match.group(1).split(",") if match else None)
 
 
-def _documents(body: str) -> list[str]:
-    """The YAML documents of a file body, split at `---` lines (comment-only ones dropped)."""
-    docs: list[list[str]] = [[]]
-    for line in body.splitlines():
-        if line.rstrip() == "---" or line.startswith("--- "):
-            docs.append([])
-        else:
-            docs[-1].append(line)
-    texts = ["\n".join(lines) + "\n" for lines in docs]
-    return [
-        t
-        for t in texts
-        if any(ln.strip() and not ln.lstrip().startswith("#") for ln in t.splitlines())
-    ]
-
-
 def _read_object(rel: str, text: str, marker: str) -> Imported | str:
     """The object of one marked file, or why the config cannot hold it."""
-    docs = _documents(_split_generated(text, [marker])[2])
+    docs = documents(Markers((marker,)).split(text)[2])
     if not docs:
         return "it holds no YAML document"
     if len(docs) > 1:
@@ -403,7 +345,7 @@ def _read_object(rel: str, text: str, marker: str) -> Imported | str:
         return f"apiVersion {api!r} is not a {group} API"
     prefix = KINDS[kind].files.prefix
     base = posixpath.basename(rel)
-    if not base.startswith(prefix) or not base.endswith((".yaml", ".yml")):
+    if not base.startswith(prefix) or not base.endswith(YAML_SUFFIXES):
         return f"the config writes a {kind} only to a file named {prefix}*.yaml"
     obj = _candidate(kind, data, rel)
     minors, lossy, api_diffs = _fit(data, obj)
@@ -629,7 +571,7 @@ class _Builder:
         self.root = root
         self.resources_rel = resources_rel
         self.header_rel = header_rel
-        self.folders = _folders(root / resources_rel)
+        self.folders = folders(root / resources_rel)
 
     def build(self, imported: list[Imported]) -> _Built:
         notes: list[str] = []
@@ -829,7 +771,8 @@ class _Builder:
             return sum(
                 1
                 for ks in kss
-                if (local := _local(ks.path, prefix)) is not None and local not in self.folders
+                if (local := local_folder(ks.path, prefix)) is not None
+                and local not in self.folders
             )
 
         chosen = max(votes, key=lambda p: (votes[p] - conflicts(p), votes[p], len(p), p))
@@ -847,7 +790,7 @@ class _Builder:
             return out
         for item in kss:
             ks: Kustomization = item.obj  # type: ignore[assignment]
-            local = _local(ks.path, repo_path)
+            local = local_folder(ks.path, repo_path)
             if local is not None and local not in self.folders:
                 out[item] = (
                     f"its path {ks.path} lies under output.repoPath {repo_path}, but "
@@ -1013,7 +956,7 @@ def _map_problems(
 
 
 def _verify(
-    config: Config, result: ImportResult, blocked: dict[str, str], markers: list[str], header: str
+    config: Config, result: ImportResult, blocked: dict[str, str], markers: Markers, header: str
 ) -> None:
     """Plan `flux.update` with the imported config: every change it would make is reported."""
     plan = plan_update(config)
@@ -1023,10 +966,10 @@ def _verify(
     result.warnings.extend(f"update --check will report: {n}" for n in plan.drift_notes)
     for change in plan.pending:
         shown = f"{plan.shown_dir}/{change.path}"
-        if change.action == "delete":
+        if change.action is Action.DELETE:
             if change.path not in blocked:
                 result.blockers.append(f"{shown}: `invoke flux.update` would delete it")
-        elif change.action == "create":
+        elif change.action is Action.CREATE:
             result.warnings.append(f"{shown}: `invoke flux.update` would create it")
         else:
             result.warnings.append(
@@ -1034,9 +977,9 @@ def _verify(
             )
 
 
-def _rewrite_reason(change: FileChange, markers: list[str], header: str) -> str:
-    old_head, old_marker, old_body = _split_generated(change.old or "", markers)
-    new_head, new_marker, new_body = _split_generated(change.new or "", markers)
+def _rewrite_reason(change: FileChange, markers: Markers, header: str) -> str:
+    old_head, old_marker, old_body = markers.split(change.old or "")
+    new_head, new_marker, new_body = markers.split(change.new or "")
     reasons: list[str] = []
     if old_head != new_head:
         reasons.append(f"its license header differs from {header}")
@@ -1044,8 +987,8 @@ def _rewrite_reason(change: FileChange, markers: list[str], header: str) -> str:
         reasons.append(f"its marker line becomes '# {new_marker}'")
     if old_body != new_body:
         try:
-            old_docs = [_parse(d) for d in _documents(old_body)]
-            new_docs = [_parse(d) for d in _documents(new_body)]
+            old_docs = [_parse(d) for d in documents(old_body)]
+            new_docs = [_parse(d) for d in documents(new_body)]
         except YamlSourceError:
             old_docs, new_docs = [], [None]
         single = len(old_docs) == len(new_docs) == 1
@@ -1062,19 +1005,6 @@ def _rewrite_reason(change: FileChange, markers: list[str], header: str) -> str:
                     f"{d.path or 'the document'} {_short(d.old)} becomes {_short(d.new)}"
                 )
     return "; ".join(reasons) or "its text changes"
-
-
-def _split_generated(text: str, markers: list[str]) -> tuple[str, str | None, str]:
-    """(header, marker, body) of a generated file: the text around its marker line."""
-    wanted = {f"# {m}": m for m in markers}
-    lines = text.splitlines(keepends=True)
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped in wanted:
-            return "".join(lines[:i]), wanted[stripped], "".join(lines[i + 1 :])
-        if stripped == "---":
-            break
-    return "", None, text
 
 
 # ------------------------------------------------------------------------- helpers
@@ -1134,27 +1064,6 @@ def _minors_text(minors: list[int]) -> str:
     if len(minors) == 1:
         return f"v2.{minors[0]} only"
     return f"v2.{minors[0]} to v2.{minors[-1]}"
-
-
-def _local(path: str, repo_path: str) -> str | None:
-    """The folder of resourcesDir a Kustomization path maps to under repoPath, if it does."""
-    prefix = f"./{repo_path}"
-    if path == prefix:
-        return ""
-    if path.startswith(prefix + "/"):
-        return path[len(prefix) + 1 :]
-    return None
-
-
-def _folders(resources_dir: Path) -> set[str]:
-    """Every folder under resourcesDir ("" for itself), relative with forward slashes."""
-    out = {""}
-    base = str(resources_dir)
-    for folder, dirs, _ in os.walk(base, followlinks=False):
-        rel = os.path.relpath(folder, base).replace(os.sep, "/")
-        for name in dirs:
-            out.add(name if rel == "." else f"{rel}/{name}")
-    return out
 
 
 def _short(value: Any) -> str:

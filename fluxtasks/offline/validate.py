@@ -33,6 +33,7 @@ from .._data import as_mapping, as_text, dig, json_key
 from .._text import did_you_mean, join_path, one_line
 from ..config.model import Config, load_config
 from ..errors import InputError, ToolError
+from ..files.plan import Action
 from ..flux import (
     FILE_GROUPS,
     FLUX_GROUP_SUFFIX,
@@ -41,18 +42,16 @@ from ..flux import (
     KUSTOMIZE_GROUP,
     SOURCE_GROUP,
     FileGroup,
-    flux_path,
     known_kind,
 )
-from ..render.update import is_generated, plan_update, scan_tree
+from ..generated import Markers
+from ..render.update import plan_update
 from ..runner import Runner
+from ..tree import KUSTOMIZATION_FILES, YAML_SUFFIXES, local_folder, scan_tree
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-# The file names kustomize (and so kustomize-controller) recognises, in its order.
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-YAML_SUFFIXES = (".yaml", ".yml")
 # Kinds a sourceRef, chartRef or dependsOn of the Flux APIs can name.
 REFERENCED_KINDS = frozenset(
     {"GitRepository", "HelmRepository", "OCIRepository", "Bucket", "ExternalArtifact"}
@@ -441,13 +440,12 @@ class _Validation:
     # -- the tree -----------------------------------------------------------
 
     def read_tree(self) -> None:
+        markers = Markers.of(self.config.marker)
         for rel, text in scan_tree(self.root).items():
             if text is None:  # a symlink or unreadable: nothing a check can rely on
                 continue
             documents, error = parse_documents(text)
-            self.files[rel] = SourceFile(
-                rel, text, is_generated(text, self.config.marker), documents, error
-            )
+            self.files[rel] = SourceFile(rel, text, markers.owns(text), documents, error)
         for folder, dirs, names in os.walk(self.root, followlinks=False):
             dirs.sort()
             rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
@@ -467,9 +465,9 @@ class _Validation:
         fix = "run `invoke flux.update` and commit the result"
         for change in plan.pending:
             shown = self.shown(change.path)
-            if change.action == "create":
+            if change.action is Action.CREATE:
                 self.report.error(f"{shown}: missing: {self.shown_config} declares it; {fix}")
-            elif change.action == "delete":
+            elif change.action is Action.DELETE:
                 self.report.error(
                     f"{shown}: generated, but no longer declared in {self.shown_config}; {fix} (it prunes the file)"
                 )
@@ -519,20 +517,10 @@ class _Validation:
         for source in self.files.values():
             for m in source.manifests():
                 if m.group == KUSTOMIZE_GROUP and m.kind == "Kustomization":
-                    local = self.local_folder(as_text(dig(m.data, "spec.path")))
+                    local = local_folder(as_text(dig(m.data, "spec.path")), self.config.repo_path)
                     if local is not None and (self.root / local).is_dir():
                         folders.add(local)
         return sorted(folders)
-
-    def local_folder(self, path: str) -> str | None:
-        """The folder of resourcesDir a Kustomization path maps to, as the config loader maps it."""
-        rendered = flux_path(path)
-        prefix = f"./{self.config.repo_path}" if self.config.repo_path else "."
-        if prefix == ".":
-            return rendered[2:]
-        if rendered == prefix or rendered.startswith(prefix + "/"):
-            return rendered[len(prefix) :].strip("/")
-        return None
 
     def check_folder(self, folder: str) -> None:
         """What kustomize-controller does with the folder: build its kustomization file, or

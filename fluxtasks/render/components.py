@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..config.model import Config
 from ..errors import CommandFailed, ToolError
-from ..render.update import components_version
+from ..generated import components_version
 from ..runner import Runner
 
 

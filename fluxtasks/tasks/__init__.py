@@ -85,6 +85,7 @@ def update(
 ) -> None:
     """Render every Flux source, Kustomization and HelmRelease from config/flux.yaml."""
     from ..files.atomic import apply_plan
+    from ..files.plan import Action
     from ..render.components import export_components
     from ..render.update import plan_update
     from ..runner import Runner
@@ -109,12 +110,12 @@ def update(
         return
     apply_plan(plan)
     try:
+        verbs = {Action.CREATE: "wrote", Action.UPDATE: "updated", Action.DELETE: "pruned"}
         for change in plan.pending:
-            verb = {"create": "wrote", "update": "updated", "delete": "pruned"}[change.action]
-            _say(f"{verb} {plan.shown_dir}/{change.path}")
+            _say(f"{verbs[change.action]} {plan.shown_dir}/{change.path}")
         _say(
-            f"{plan.count('create') + plan.count('update')} written, "
-            f"{plan.count('unchanged')} unchanged, {plan.count('delete')} pruned"
+            f"{plan.count(Action.CREATE) + plan.count(Action.UPDATE)} written, "
+            f"{plan.count(Action.UNCHANGED)} unchanged, {plan.count(Action.DELETE)} pruned"
         )
     except KeyboardInterrupt:
         # Every file is written: Ctrl-C now only cuts the report short. Exit 130 would say
@@ -184,7 +185,8 @@ def import_config(c: Context, write: bool = False, force: bool = False) -> None:
     carries the generated marker cannot be imported: update would delete it.
     """
     from ..errors import InputError
-    from ..offline.importer import import_tree, shown_config, write_config
+    from ..files.atomic import write_text
+    from ..offline.importer import import_tree, shown_config
 
     path = _config_path(c)
     shown = shown_config(path)
@@ -206,7 +208,7 @@ def import_config(c: Context, write: bool = False, force: bool = False) -> None:
         how = "nothing written" if write else "--write refuses until their marker line is removed"
         raise InputError(*result.blockers, f"{blocked}: {how}")
     if write:
-        write_config(path, result.text)
+        write_text(path, result.text, shown)
         after = (
             "`invoke flux.update` makes the rewrites listed above"
             if result.warnings
