@@ -47,11 +47,16 @@ from ..flux import (
 )
 from ..generated import DEFAULT_MARKER
 from ..tree import YAML_SUFFIXES, local_folder
+from ..yamlio.helm_values import (
+    HelmValuesError,
+    merge_values,
+    read_values_node,
+    read_values_text,
+)
 from ..yamlio.source import (
     YamlSourceError,
     check_characters,
     compose,
-    plain_data,
     position,
     scalar,
 )
@@ -182,6 +187,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.item_nodes: dict[str, Node] = {}  # "sources[2]" -> its node, for later errors
         self.broken_sources: set[tuple[str, str]] = set()  # (kind, name) of sources with problems
+        self.warnings: list[str] = []  # one line each, for the tasks to print
 
     # -- reporting ---------------------------------------------------------
 
@@ -341,6 +347,7 @@ class _Builder:
             sources=tuple(sources),
             helm_releases=tuple(helm_releases),
             kustomizations=tuple(kustomizations),
+            warnings=tuple(self.warnings),
         )
 
     def flux_section(self, entry: tuple[Node, Node] | None) -> dict[str, Any]:
@@ -988,6 +995,9 @@ class _Context:
             else ()
         )
         values = self.values(get, path)
+        # `flux create hr --values F` writes spec.values whenever one file is given, even {}.
+        files = get.get("valuesFiles")
+        values_given = "values" in get or (isinstance(files, SequenceNode) and bool(files.value))
         values_from = self.values_from(get.get("valuesFrom"), f"{path}.valuesFrom")
         crds = None
         if "crds" in get:
@@ -1025,14 +1035,15 @@ class _Context:
             release_name=release_name,
             target_namespace=target,
             depends_on=deps,
-            values=values or None,
+            values=values if values_given else None,
             values_from=values_from,
             crds=crds,
             cluster_values=cluster_values,
         )
 
     def values(self, get: dict[str, Node], path: str) -> dict[str, Any] | None:
-        """valuesFiles deep-merged in order (like `flux create hr --values`), inline values last."""
+        """valuesFiles merged in order, inline values last (like one more values file),
+        each read as `flux create hr --values` reads it (yaml.v2 rules, a JSON round trip)."""
         merged: dict[str, Any] = {}
         ok = True
         if "valuesFiles" in get:
@@ -1046,17 +1057,26 @@ class _Context:
                 if data is None:
                     ok = False
                 else:
-                    merged = deep_merge(merged, data)
+                    merged = merge_values(merged, data)
         if "values" in get:
             node = get["values"]
             if not isinstance(node, MappingNode):
                 self.b.error(node, f"{path}.values", f"must be a mapping, not {_kind_of(node)}")
                 return None
             try:
-                merged = deep_merge(merged, plain_data(node))
-            except YamlSourceError as exc:
-                self.b.problems.append(Problem(exc.line, exc.col, f"{path}.values", exc.message))
+                inline = read_values_node(node)
+            except HelmValuesError as exc:
+                self.b.problems.append(
+                    Problem(exc.line, exc.col, f"{path}.values{exc.path}", exc.message)
+                )
                 return None
+            for w in inline.warnings:
+                self.b.warnings.append(
+                    one_line(
+                        f"warning: {self.b.shown}:{w.line}:{w.col}: {path}.values{w.path}: {w.message}"
+                    )
+                )
+            merged = merge_values(merged, inline.data)
         return merged if ok else None
 
     def read_values_file(self, node: Node, where: str, rel: str) -> dict[str, Any] | None:
@@ -1064,8 +1084,7 @@ class _Context:
         try:
             text = file.read_text(encoding="utf-8")
             check_characters(text)
-            tree = compose(text)
-            data = plain_data(tree) if tree is not None else {}
+            values = read_values_text(text)
         except FileNotFoundError:
             self.b.error(node, where, f"values file {rel!r} does not exist")
             return None
@@ -1074,12 +1093,15 @@ class _Context:
             self.b.error(node, where, f"cannot read values file {rel!r}: {reason}")
             return None
         except YamlSourceError as exc:
-            self.b.error(node, where, f"{rel}:{exc.line}:{exc.col}: {exc.message}")
+            inside = f"{exc.path[1:]}: " if isinstance(exc, HelmValuesError) and exc.path else ""
+            self.b.error(node, where, f"{rel}:{exc.line}:{exc.col}: {inside}{exc.message}")
             return None
-        if not isinstance(data, dict):
-            self.b.error(node, where, f"values file {rel!r} must hold a mapping")
-            return None
-        return data
+        for w in values.warnings:
+            inside = f"{w.path[1:]}: " if w.path else ""
+            self.b.warnings.append(
+                one_line(f"warning: {rel}:{w.line}:{w.col}: {inside}{w.message} ({where})")
+            )
+        return values.data
 
     def values_from(self, node: Node | None, path: str) -> tuple[ObjectRef, ...]:
         if node is None:

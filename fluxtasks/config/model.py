@@ -123,6 +123,7 @@ class Config:
     sources: tuple[Source, ...] = ()
     helm_releases: tuple[HelmRelease, ...] = ()
     kustomizations: tuple[Kustomization, ...] = ()
+    warnings: tuple[str, ...] = ()  # "warning: FILE:L:C: ..." lines the loader found
 
     def declared(self) -> Iterator[tuple[str, str, str]]:
         """(kind, namespace, name) of every object the config declares, in config order."""

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yaml.nodes import MappingNode, Node, ScalarNode
+
 from .._data import as_mapping, as_mappings, as_text, as_texts, dig
 from ..config.loader import load_text
 from ..config.model import (
@@ -59,6 +61,7 @@ from ..render.manifests import (
 from ..render.update import plan_update
 from ..tree import YAML_SUFFIXES, folders, local_folder, scan_tree
 from ..yamlio.config_dump import FlowMap, dump_config
+from ..yamlio.helm_values import HelmValuesError, read_values_node
 from ..yamlio.source import YamlSourceError, compose, plain_data
 
 FluxObject = Source | HelmRelease | Kustomization
@@ -330,6 +333,11 @@ def _read_object(rel: str, text: str, marker: str) -> Imported | str:
     try:
         node = compose(docs[0])
         data = plain_data(node) if node is not None else None
+        values = _spec_values(node)
+        if values is not None and isinstance(data, dict):  # read as `--values` reads a file
+            data["spec"]["values"] = read_values_node(values).data
+    except HelmValuesError as exc:
+        return f"spec.values{exc.path}: {exc.message}"
     except YamlSourceError as exc:
         return f"not valid YAML: {exc.message}"
     if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
@@ -451,7 +459,7 @@ def _candidate(kind: str, data: dict[str, Any], rel: str) -> FluxObject:
         release_name=as_text(spec.get("releaseName"), None),
         target_namespace=as_text(spec.get("targetNamespace"), None),
         depends_on=_dependencies(spec.get("dependsOn")),
-        values=values if isinstance(values, dict) and values else None,
+        values=values if isinstance(values, dict) else None,
         values_from=tuple(
             ObjectRef(as_text(v.get("kind")), as_text(v.get("name")))
             for v in as_mappings(spec.get("valuesFrom"))
@@ -900,9 +908,20 @@ def _helm_release_entry(
         entry["valuesFrom"] = [f"{v.kind}/{v.name}" for v in values_from]
     if obj.file != _default_file(obj):
         entry["file"] = obj.file
-    if obj.values:
+    if obj.values is not None:  # `values: {}` too: Flux writes it for an empty values file
         entry["values"] = obj.values
     return entry
+
+
+def _spec_values(node: Node | None) -> MappingNode | None:
+    """The `spec.values` mapping of a document's node tree, if it has one (a repeated key:
+    the last, as plain_data reads it)."""
+    for name in ("spec", "values"):
+        if not isinstance(node, MappingNode):
+            return None
+        found = [v for k, v in node.value if isinstance(k, ScalarNode) and k.value == name]
+        node = found[-1] if found else None
+    return node if isinstance(node, MappingNode) else None
 
 
 def _kustomization_entry(obj: Kustomization, d: _Defaults, refs: _References) -> str | FlowMap:

@@ -110,7 +110,7 @@ def manifest_helm_release(hr: HelmRelease, version: str) -> dict[str, Any]:
         spec["targetNamespace"] = hr.target_namespace
         if flux_minor(version) >= 7:  # v2.7 also defaults the storage namespace to it
             spec["storageNamespace"] = hr.target_namespace
-    if hr.values:
+    if hr.values is not None:  # given values files print `values: {}` even when empty
         spec["values"] = hr.values
     if hr.values_from:
         spec["valuesFrom"] = [{"kind": v.kind, "name": v.name} for v in hr.values_from]

@@ -95,7 +95,7 @@ def update(
     if components:
         fresh_components = export_components(config, Runner(echo=verbose))
     plan = plan_update(config, components_output=fresh_components)
-    for note in plan.notes:
+    for note in (*config.warnings, *plan.notes):
         _warn(note)
     if check:
         if plan.has_drift:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import ScalarNode
 
+from ..yamlio.helm_values import reads_as_string
 from ..yamlio.source import YamlSourceError, compose, plain_data
 
 FLOW_WIDTH = 100
@@ -180,9 +181,10 @@ def _plain_ok(text: str, *, flow: bool) -> bool:
         return False
     if flow and (_FLOW_RESERVED & set(text)):
         return False
-    # A plain scalar must read back as a string (not a bool, number, null or date).
+    # A plain scalar must read back as a string (not a bool, number, null or date), both
+    # to PyYAML and to the yaml.v2 rules Helm values are read with (`y`, `08`, `1e3`).
     tag = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    return bool(tag == STR_TAG)
+    return bool(tag == STR_TAG) and reads_as_string(text)
 
 
 def _float(value: float) -> str:
