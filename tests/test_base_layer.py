@@ -1,5 +1,6 @@
-"""The base layer's shared homes: error codes, text helpers, plain-data readers, the Flux
-vocabulary, the resources tree, the generated-file format and the one-file atomic writer."""
+"""The shared homes of the low layers: error codes, text helpers, plain-data readers, the
+Flux vocabulary, the resources tree, the generated-file format, the file plan and atomic
+writer, and the one server-side apply argv."""
 
 from __future__ import annotations
 
@@ -281,3 +282,17 @@ def test_write_text_failure_is_one_line_and_leaves_no_temp_file(tmp_path: Path) 
     assert caught.value.lines == ["config/flux.yaml: cannot write: Is a directory; nothing was changed"]
     assert sorted(p.name for p in target.parent.iterdir()) == ["flux.yaml"]
     assert [p.name for p in target.iterdir()] == ["inside"]
+
+
+# ---------------------------------------------------------------- the one apply argv
+
+
+def test_cluster_target_apply_is_server_side_and_pinned_to_the_context() -> None:
+    from fluxtasks.cluster.target import ClusterTarget
+
+    target = ClusterTarget("canary", "ctx", "/k/config")
+    assert target.apply("-f", "a.yaml", "-f", "b.yaml") == [
+        "kubectl", "apply", "--server-side", "-f", "a.yaml", "-f", "b.yaml",
+        "--context", "ctx", "--kubeconfig", "/k/config",
+    ]  # fmt: skip
+    assert target.apply("-f", "-", server_dry_run=True)[2:6] == ["--server-side", "-f", "-", "--dry-run=server"]

@@ -26,7 +26,7 @@ from fakecluster import (
 )
 
 from fluxtasks.cluster import apply as apply_mod
-from fluxtasks.cluster.install import apply_components_argv, install
+from fluxtasks.cluster.install import components_source, install
 from fluxtasks.cluster.objects import reconcile, resume, suspend
 from fluxtasks.cluster.recover import (
     InterruptShield,
@@ -703,14 +703,11 @@ def test_install_argv_uses_the_kustomization_when_there_is_one(tmp_path: Path) -
     (tmp_path / "resources" / "flux").mkdir(parents=True)
     (tmp_path / "resources" / "flux" / "gotk-components.yaml").write_text("---\n")
     folder = str(tmp_path / "resources" / "flux")
-    assert apply_components_argv(config, TARGET, server_dry_run=False)[3:5] == [
-        "-f",
-        folder + "/gotk-components.yaml",
-    ]
+    assert components_source(config) == ["-f", folder + "/gotk-components.yaml"]
     (tmp_path / "resources" / "flux" / "kustomization.yaml").write_text(
         "resources: [gotk-components.yaml]\n"
     )
-    assert apply_components_argv(config, TARGET, server_dry_run=True) == [
+    assert TARGET.apply(*components_source(config), server_dry_run=True) == [
         "kubectl", "apply", "--server-side", "-k", folder, "--dry-run=server", "--context", CANARY,
     ]  # fmt: skip
 

@@ -83,15 +83,6 @@ def check_drift(
     )
 
 
-def apply_argv(target: ClusterTarget, files: Sequence[Path], *, server_dry_run: bool) -> list[str]:
-    args = ["apply", "--server-side"]
-    for path in files:
-        args += ["-f", str(path)]
-    if server_dry_run:
-        args.append("--dry-run=server")
-    return target.kubectl(*args)
-
-
 def apply_groups(
     config: Config,
     target: ClusterTarget,
@@ -116,7 +107,8 @@ def apply_groups(
             continue
         mode = " (server dry run)" if server_dry_run else ""
         say(f"applying {len(found.files)} {group.prefix}* file(s) to {target.describe()}{mode}")
-        result = runner.run(apply_argv(target, found.files, server_dry_run=server_dry_run))
+        files = [arg for path in found.files for arg in ("-f", str(path))]
+        result = runner.run(target.apply(*files, server_dry_run=server_dry_run))
         for line in result.stdout.splitlines():
             say(f"  {line}")
         total += len(found.files)

@@ -30,21 +30,15 @@ def require_components(config: Config) -> None:
         )
 
 
-def apply_components_argv(
-    config: Config, target: ClusterTarget, *, server_dry_run: bool
-) -> list[str]:
-    """`kubectl apply --server-side -k FOLDER` (or `-f FILE` without a kustomization)."""
+def components_source(config: Config) -> list[str]:
+    """What to apply: `-k FOLDER` when the components file's folder holds a kustomization
+    (so its patches apply too), else `-f FILE`."""
     require_components(config)
     path = config.components_path
     folder = path.parent
     if any((folder / name).is_file() for name in KUSTOMIZATION_FILES):
-        source = ["-k", str(folder)]
-    else:
-        source = ["-f", str(path)]
-    args = ["apply", "--server-side", *source]
-    if server_dry_run:
-        args.append("--dry-run=server")
-    return target.kubectl(*args)
+        return ["-k", str(folder)]
+    return ["-f", str(path)]
 
 
 def controllers(config: Config) -> list[str]:
@@ -62,7 +56,7 @@ def install(
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Apply the components, then `kubectl rollout status` each controller within `timeout`."""
-    argv = apply_components_argv(config, target, server_dry_run=server_dry_run)
+    argv = target.apply(*components_source(config), server_dry_run=server_dry_run)
     result = runner.run(argv)
     for line in result.stdout.splitlines():
         say(line)

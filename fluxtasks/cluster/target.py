@@ -34,6 +34,12 @@ class ClusterTarget:
     def flux(self, *args: str) -> list[str]:
         return ["flux", *args, *self._globals()]
 
+    def apply(self, *source: str, server_dry_run: bool = False) -> list[str]:
+        """`kubectl apply --server-side` of `source` (`-f FILE`..., `-k FOLDER`, or `-f -` for
+        stdin); with `server_dry_run` the API server validates and changes nothing."""
+        dry_run = ["--dry-run=server"] if server_dry_run else []
+        return self.kubectl("apply", "--server-side", *source, *dry_run)
+
     def describe(self) -> str:
         return f"cluster {self.cluster} (context {self.context})"
 

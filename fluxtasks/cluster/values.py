@@ -66,13 +66,6 @@ def render_argv(target: ClusterTarget, push: ValuesPush) -> list[str]:
     )  # fmt: skip
 
 
-def apply_argv(target: ClusterTarget, *, server_dry_run: bool) -> list[str]:
-    args = ["apply", "--server-side", "-f", "-"]
-    if server_dry_run:
-        args.append("--dry-run=server")
-    return target.kubectl(*args)
-
-
 def apply_values(
     config: Config,
     target: ClusterTarget,
@@ -88,7 +81,7 @@ def apply_values(
         say("no HelmRelease declares clusterValues: nothing to push")
     for push in pushes:
         rendered = runner.run(render_argv(target, push)).stdout
-        result = runner.run(apply_argv(target, server_dry_run=server_dry_run), input=rendered)
+        result = runner.run(target.apply("-f", "-", server_dry_run=server_dry_run), input=rendered)
         for line in result.stdout.splitlines():
             say(line)
         if not runner.dry_run:
