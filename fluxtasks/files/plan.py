@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import StrEnum, auto
 from pathlib import Path
 
 
 class Action(StrEnum):
-    """What a change does to its file; the values are the words reports use."""
+    """What a change does to its file; the values (the names in lower case) are the words
+    reports use: "create", "would be created"."""
 
-    UNCHANGED = "unchanged"
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
+    UNCHANGED = auto()
+    CREATE = auto()
+    UPDATE = auto()
+    DELETE = auto()
 
 
 @dataclass(frozen=True)

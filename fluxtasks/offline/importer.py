@@ -28,14 +28,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from .._data import as_mapping, as_mappings, as_text, as_texts, dig
 from ..config.loader import load_text
-from ..config.model import (
-    Config,
-    Dependency,
-    HelmRelease,
-    Kustomization,
-    ObjectRef,
-    Source,
-)
+from ..config.model import Config, Dependency, HelmRelease, Kustomization, ObjectRef, Source
 from ..durations import normalize_duration
 from ..errors import InputError
 from ..files.plan import Action, FileChange
