@@ -25,7 +25,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from conftest import MINIMAL_CONFIG, Tree
 
+from fluxtasks.config.model import load_config
+from fluxtasks.files.atomic import apply_plan, write_text
+from fluxtasks.offline.importer import import_tree
+from fluxtasks.render.update import plan_update
 from fluxtasks.yamlio.emit import dump
 from fluxtasks.yamlio.go_float import float32_text
 from fluxtasks.yamlio.helm_values import (
@@ -450,3 +455,181 @@ def test_dump_writes_big_integral_floats_as_encoding_json_spells_them(
 ) -> None:
     """encoding/json writes the shortest digits, then zeros, not the float's exact value."""
     assert dump({"a": number}) == f"a: {text}\n"
+
+
+# --- end to end: `invoke flux.update` on a project ------------------------------------------
+
+HR_CONFIG = MINIMAL_CONFIG.replace(
+    "sources:\n",
+    "sources:\n  - {kind: HelmRepository, name: charts, url: https://charts.example.com}\n",
+) + (
+    "helmReleases:\n"
+    "  - name: web\n"
+    "    namespace: apps\n"
+    "    source: HelmRepository/charts\n"
+    "    chart: web\n"
+    "    valuesFiles: [config/values/web.yaml]\n"
+)
+WEB_HR = "resources/apps/flux-hr-web.yaml"
+
+
+def release_text(tree: Tree) -> str:
+    """The generated HelmRelease document, without the license header and marker."""
+    return (tree.root / WEB_HR).read_text().split("DO NOT EDIT.\n", 1)[1]
+
+
+def test_update_writes_values_as_flux_prints_them(tree: Tree) -> None:
+    tree.write_config(HR_CONFIG)
+    tree.write("config/values/web.yaml", "schedule: 2:30\ny: 1\nport: 08\n")
+    done = tree.invoke("flux.update")
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr
+    assert release_text(tree) == block(
+        """
+        ---
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: web
+          namespace: apps
+        spec:
+          chart:
+            spec:
+              chart: web
+              reconcileStrategy: ChartVersion
+              sourceRef:
+                kind: HelmRepository
+                name: charts
+                namespace: flux-system
+          interval: 5m0s
+          values:
+            port: 8
+            schedule: "2:30"
+            "true": 1
+        """
+    )
+    assert tree.invoke("flux.update", "--check").returncode == 0
+
+
+def test_a_value_flux_refuses_is_exit_4_with_its_line_and_nothing_written(tree: Tree) -> None:
+    tree.write_config(HR_CONFIG)
+    tree.write("config/values/web.yaml", "schedule: 2:30\ny: 1\nport: 08\nlimit: .inf\n")
+    before = tree.snapshot()
+    done = tree.invoke("flux.update")
+    assert done.returncode == 4
+    assert done.stderr == (
+        "config/flux.yaml:19:19: helmReleases[0].valuesFiles[0]: config/values/web.yaml:4:8: "
+        "limit: .inf is not a number JSON can hold: Flux refuses it (json: unsupported value: +Inf); "
+        "quote it for a string\n"
+    )
+    assert done.stdout == ""
+    assert tree.snapshot() == before
+
+
+def test_inline_values_are_read_like_a_values_file(tree: Tree) -> None:
+    tree.write_config(
+        HR_CONFIG.replace(
+            "    valuesFiles: [config/values/web.yaml]\n", "    values: {on: 1, ratio: .NaN}\n"
+        )
+    )
+    before = tree.snapshot()
+    done = tree.invoke("flux.update")
+    assert done.returncode == 4
+    assert done.stderr == (
+        "config/flux.yaml:19:28: helmReleases[0].values.ratio: .NaN is not a number JSON can hold: "
+        "Flux refuses it (json: unsupported value: NaN); quote it for a string\n"
+    )
+    assert tree.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("files", "inline", "expected"),
+    [
+        # Flux sets spec.values whenever --values is given: an empty file still gives {}.
+        ({"config/values/web.yaml": "# filled in per cluster\n"}, None, "  values: {}\n"),
+        # Inline values are one more values file, so `values: {}` prints the same.
+        ({}, "{}", "  values: {}\n"),
+        # Later files win; inline values come last; null replaces a map.
+        (
+            {
+                "config/values/web.yaml": "a: {b: 1, c: 2}\nd: [1, 2]\n",
+                "config/values/more.yaml": "a: {c: 3}\nd: [3]\n",
+            },
+            "{a: ~}",
+            "  values:\n    a: null\n    d:\n    - 3\n",
+        ),
+    ],
+)
+def test_values_given_always_write_spec_values(
+    tree: Tree, files: dict[str, str], inline: str | None, expected: str
+) -> None:
+    listed = "".join(f"{rel}, " for rel in files).rstrip(", ")
+    entry = f"    valuesFiles: [{listed}]\n" if files else ""
+    if inline is not None:
+        entry += f"    values: {inline}\n"
+    tree.write_config(HR_CONFIG.replace("    valuesFiles: [config/values/web.yaml]\n", entry))
+    for rel, text in files.items():
+        tree.write(rel, text)
+    done = tree.invoke("flux.update")
+    assert done.returncode == 0, done.stderr
+    assert release_text(tree).endswith("  interval: 5m0s\n" + expected)
+
+
+def test_without_values_no_spec_values(tree: Tree) -> None:
+    tree.write_config(
+        HR_CONFIG.replace("    valuesFiles: [config/values/web.yaml]\n", "    valuesFiles: []\n")
+    )
+    assert tree.invoke("flux.update").returncode == 0
+    assert release_text(tree).endswith("  interval: 5m0s\n")
+
+
+def test_update_warns_about_integers_flux_changes(tree: Tree) -> None:
+    tree.write_config(
+        HR_CONFIG.replace(
+            "    chart: web\n", "    chart: web\n    values: {id: 9007199254740993}\n"
+        )
+    )
+    tree.write("config/values/web.yaml", "big: 9223372036854775807\n")
+    done = tree.invoke("flux.update")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[:2] == [
+        "warning: config/values/web.yaml:1:6: big: 9223372036854775807 is beyond 2^53: Flux turns every "
+        "number into a float64 and writes 9223372036854776000; quote it to keep it exact "
+        "(helmReleases[0].valuesFiles[0])",
+        "warning: config/flux.yaml:19:18: helmReleases[0].values.id: 9007199254740993 is beyond 2^53: "
+        "Flux turns every number into a float64 and writes 9007199254740992; quote it to keep it exact",
+    ]
+    assert release_text(tree).endswith(
+        "  values:\n    big: 9223372036854776000\n    id: 9007199254740992\n"
+    )
+
+
+# --- flux.import reads values back by the same rules ------------------------------------------
+
+
+def test_import_reads_values_back_as_flux_wrote_them(tree: Tree) -> None:
+    """Strings yaml.v2 would read as something else, an empty values file, numbers: what
+    update wrote, import turns back into a config that renders the same bytes."""
+    tree.write_config(
+        HR_CONFIG.replace(
+            "    chart: web\n",
+            "    chart: web\n    values: {answer: 'y', port: '08', when: '2:30', n: 08, on: 1}\n",
+        )
+        + "  - {name: empty, namespace: apps, source: HelmRepository/charts, chart: empty, valuesFiles: [config/values/empty.yaml]}\n"
+    )
+    tree.write("config/values/web.yaml", "date: 2024-01-01\nratio: 1e-6\n")
+    tree.write("config/values/empty.yaml", "")
+    apply_plan(plan_update(load_config(tree.config)))
+    before = tree.snapshot()
+    assert release_text(tree).endswith(
+        '  values:\n    answer: "y"\n    date: "2024-01-01"\n    "false": 8\n    port: "08"\n'
+        '    ratio: 1e-06\n    "true": 1\n    when: "2:30"\n'
+    )
+    tree.config.unlink()
+    result = import_tree(tree.config)
+    assert result.blockers == [] and result.warnings == []
+    write_text(tree.config, result.text, "config/flux.yaml")
+    assert "      answer: 'y'\n" in result.text and "      port: '08'\n" in result.text
+    assert "values: {}" in result.text
+    assert plan_update(load_config(tree.config)).pending == []
+    assert tree.snapshot() == before
