@@ -2,7 +2,8 @@
 
 Both fakes read and write one JSON file named by FLUXTASKS_FAKE_STATE, append every argv
 to a call log, and advance a tiny simulated cluster one "tick" per status read, so tests
-can script "becomes Ready on the 3rd poll" without sleeping.
+can script "becomes Ready on the 3rd poll" without sleeping. The file holds one cluster
+(the original format) or, under "clusters", one cluster per kube context.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import json
 import os
 import re
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,15 +23,11 @@ STATE_ENV = "FLUXTASKS_FAKE_STATE"
 CALLS_ENV = "FLUXTASKS_FAKE_CALLS"
 POLL_ENV = "FLUXTASKS_FAKE_POLL"
 FLUX_VERSION_ENV = "FLUXTASKS_FAKE_FLUX_VERSION"
-HANG_ENV = "FLUXTASKS_FAKE_HANG"
-HANG_MARKER_ENV = "FLUXTASKS_FAKE_HANG_MARKER"
-FAIL_ENV = "FLUXTASKS_FAKE_FAIL"
 
 DEFAULT_FLUX_VERSION = "v2.3.0"
 DEFAULT_CONTEXT = "prow-canary-cluster"
-UNREACHABLE = "Unable to connect to the server: dial tcp 10.0.0.1:443: i/o timeout"
 
-# plural.group -> (Kind, apiVersion of the stored objects, short names kubectl accepts)
+# plural.group -> (Kind, apiVersion of the stored objects, names kubectl accepts)
 RESOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "kustomizations.kustomize.toolkit.fluxcd.io": (
         "Kustomization",
@@ -58,8 +54,20 @@ RESOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "source.toolkit.fluxcd.io/v1beta2",
         ("ocirepository", "ocirepositories", "ocirepo"),
     ),
+    "helmcharts.source.toolkit.fluxcd.io": (
+        "HelmChart",
+        "source.toolkit.fluxcd.io/v1",
+        ("helmchart", "helmcharts", "hc"),
+    ),
+    "buckets.source.toolkit.fluxcd.io": (
+        "Bucket",
+        "source.toolkit.fluxcd.io/v1",
+        ("bucket", "buckets"),
+    ),
 }
 KIND_TO_RESOURCE = {kind: res for res, (kind, _, _) in RESOURCES.items()}
+# Keys of one cluster; anything else at the top of the file belongs to the kubeconfig.
+CLUSTER_DEFAULTS: dict[str, Any] = {"objects": [], "script": [], "ticks": 0, "gets": 0}
 
 
 def version_tuple(version: str) -> tuple[int, int, int]:
@@ -81,10 +89,31 @@ def now_rfc3339nano() -> str:
 
 
 def fail(message: str, code: int = 1) -> None:
-    """Print one error line on stderr and exit, as both real CLIs do."""
+    """Print the error on stderr and exit, as both real CLIs do."""
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
     raise SystemExit(code)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds of a Go duration ("5m", "1m30s", "10ms")."""
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+    if text == "0":
+        return 0.0
+    if not re.fullmatch(r"-?([0-9.]+(ns|us|µs|ms|s|m|h))+", text):
+        raise ValueError(text)
+    total = sum(
+        float(number) * units[unit]
+        for number, unit in re.findall(r"([0-9.]+)(ns|us|µs|ms|s|m|h)", text)
+    )
+    return -total if text.startswith("-") else total
+
+
+def poll_interval(default: float) -> float:
+    try:
+        return float(os.environ.get(POLL_ENV, default))
+    except ValueError:
+        return default
 
 
 # ---------------------------------------------------------------- state file
@@ -95,18 +124,12 @@ def state_path() -> str | None:
 
 
 def default_state() -> dict[str, Any]:
-    return {
-        "context": DEFAULT_CONTEXT,
-        "objects": [],
-        "script": [],
-        "ticks": 0,
-        "gets": 0,
-    }
+    return {"context": DEFAULT_CONTEXT, **copy.deepcopy(CLUSTER_DEFAULTS)}
 
 
 @contextlib.contextmanager
 def locked_state(write: bool = True) -> Iterator[dict[str, Any]]:
-    """The state, locked against the other fake; written back on exit when `write`."""
+    """The whole state file, locked against the other fakes; written back when `write`."""
     path = state_path()
     if path is None:
         yield default_state()
@@ -134,51 +157,113 @@ def log_call(tool: str, args: list[str]) -> None:
     """Append [tool, *args] as one JSON line to the call log (before doing anything)."""
     path = os.environ.get(CALLS_ENV)
     if not path and state_path():
-        path = state_path() + ".calls"  # type: ignore[operator]
+        path = f"{state_path()}.calls"
     if not path:
         return
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps([tool, *args]) + "\n")
 
 
-def maybe_hang(tool: str, words: list[str]) -> None:
-    """FLUXTASKS_FAKE_HANG="flux suspend": after doing its work, that command writes the
-    marker file (FLUXTASKS_FAKE_HANG_MARKER) and sleeps up to 30 s, so a test can signal
-    the caller while it waits. SIGINT/SIGTERM end the fake as they would end the real CLI."""
-    wanted = os.environ.get(HANG_ENV, "").split()
-    if not wanted or [tool, *words[: len(wanted) - 1]] != wanted:
-        return
-    marker = os.environ.get(HANG_MARKER_ENV)
-    if marker:
-        with open(marker, "w", encoding="utf-8") as handle:
-            handle.write(str(os.getpid()))
-    time.sleep(30)
-
-
-def maybe_fail(tool: str, words: list[str]) -> None:
-    """FLUXTASKS_FAKE_FAIL="flux resume": that command fails at once, changing nothing
-    (flux: `✗ simulated failure`, kubectl: `error: simulated failure`; exit 1)."""
-    wanted = os.environ.get(FAIL_ENV, "").split()
-    if wanted and [tool, *words[: len(wanted) - 1]] == wanted:
-        fail(("✗ " if tool == "flux" else "error: ") + "simulated failure")
-
-
-def poll_interval(default: float) -> float:
-    try:
-        return float(os.environ.get(POLL_ENV, default))
-    except ValueError:
-        return default
-
-
 def flux_version(state: dict[str, Any]) -> str:
+    """The flux CLI's own version (not the cluster's)."""
     return os.environ.get(FLUX_VERSION_ENV) or state.get("fluxVersion") or DEFAULT_FLUX_VERSION
 
 
-def check_context(state: dict[str, Any], context: str | None) -> None:
-    """An explicit --context must name a known context (state "contexts", if given)."""
+def now(state: dict[str, Any]) -> dt.datetime:
+    """The cluster's wall clock: state "now" (RFC 3339) when set, so tests are exact."""
+    text = state.get("now")
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    return parse_time(text)
+
+
+def parse_time(text: str) -> dt.datetime:
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
+    return dt.datetime.fromisoformat(text)
+
+
+def format_time(when: dt.datetime, millis: bool = False) -> str:
+    if millis:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------- which cluster
+
+
+def multi(state: dict[str, Any]) -> bool:
+    return isinstance(state.get("clusters"), dict)
+
+
+def cluster_for(state: dict[str, Any], context: str | None) -> dict[str, Any] | None:
+    """The cluster behind `context` (None: the current one): the whole state in the
+    single-cluster format, else state["clusters"][context] (None when it has no entry)."""
+    if not multi(state):
+        return state
+    name = context or state.get("context")
+    entry = state["clusters"].get(name) if name else None
+    if entry is None:
+        return None
+    for key, value in CLUSTER_DEFAULTS.items():
+        entry.setdefault(key, copy.deepcopy(value))
+    return entry
+
+
+def context_known(state: dict[str, Any], context: str | None) -> bool:
+    """Does the kubeconfig define this context? (explicit --context only, as kubectl checks)"""
+    if context is None:
+        return True
+    if multi(state):
+        return context in state["clusters"]
     known = state.get("contexts")
-    if context is not None and known is not None and context not in known:
-        fail(f"error: context was not found for specified context: {context}")
+    return known is None or context in known
+
+
+def connect(
+    state: dict[str, Any], tool: str, context: str | None, kubeconfig: str | None, **how: Any
+) -> dict[str, Any]:
+    """The cluster this call talks to, after the checks the real CLI makes on the way (the
+    context exists, the API server answers); else it fails with the real texts and exit
+    codes (fakefaults.unreachable; `how` picks kubectl's variant of the message)."""
+    name = context or state.get("context")
+    cluster = cluster_for(state, context)
+    mode: Any
+    if not context_known(state, context) or (multi(state) and name and cluster is None):
+        mode = "no-context"
+    elif cluster is None:
+        mode = "no-config"  # no current context: kubectl falls back to localhost:8080
+    else:
+        mode = cluster.get("unreachable") or None
+    if not mode:
+        assert cluster is not None
+        return cluster
+    import fakefaults
+
+    fakefaults.unreachable(cluster or {}, tool, mode, name, kubeconfig, **how)
+    raise AssertionError
+
+
+# The toggles' code is only loaded when one is set: the fakes start hundreds of times.
+TOGGLES = ("FLUXTASKS_FAKE_NOISE", "FLUXTASKS_FAKE_FAIL", "FLUXTASKS_FAKE_HANG")
+
+
+def toggles_before(tool: str, words: list[str], args: list[str]) -> None:
+    if any(os.environ.get(name) for name in TOGGLES):
+        import fakefaults
+
+        fakefaults.before(tool, words, args)
+
+
+def toggles_after(tool: str, words: list[str], args: list[str]) -> None:
+    if os.environ.get("FLUXTASKS_FAKE_HANG"):
+        import fakefaults
+
+        fakefaults.after(tool, words, args)
+
+
+def cluster_flux_version(state: dict[str, Any], cluster: dict[str, Any]) -> str:
+    """The Flux installed in the cluster (`flux version`, controller images)."""
+    return str(cluster.get("fluxVersion") or flux_version(state))
 
 
 # ---------------------------------------------------------------- objects
@@ -189,10 +274,10 @@ def find(state: dict[str, Any], kind: str, namespace: str, name: str) -> dict[st
         meta = obj.get("metadata", {})
         if (
             obj.get("kind") == kind
-            and meta.get("namespace") == namespace
+            and meta.get("namespace", "") == namespace
             and meta.get("name") == name
         ):
-            return obj  # type: ignore[no-any-return]
+            return obj
     return None
 
 
@@ -227,6 +312,9 @@ def apply_due(state: dict[str, Any]) -> None:
         if armed is None or ticks - armed < int(entry.get("after", 0)):
             continue
         entry["done"] = True
+        state.setdefault("events", []).extend(copy.deepcopy(entry.get("events", [])))
+        if "object" not in entry:
+            continue
         kind, namespace, name = entry["object"].split("/", 2)
         obj = find(state, kind, namespace, name)
         if entry.get("delete"):
@@ -275,211 +363,33 @@ def tick(state: dict[str, Any]) -> None:
         del pending[key]
 
 
+FAILURE_COUNTERS = ("failures", "installFailures", "upgradeFailures")
+
+
 def observe(obj: dict[str, Any]) -> None:
-    generation = obj.get("metadata", {}).get("generation", 1)
+    """What a controller records when it handles a new generation or a request annotation.
+    helm-controller also zeroes the failure counters (absent when 0) on a new generation
+    and on a handled resetAt token, so remediation retries start over."""
+    meta = obj.get("metadata", {})
+    generation = meta.get("generation", 1)
     status = obj.setdefault("status", {})
+    new_generation = status.get("observedGeneration") != generation
     status["observedGeneration"] = generation
-    for condition in status.get("conditions", []):
-        condition["observedGeneration"] = generation
-    requested = (
-        obj.get("metadata", {}).get("annotations", {}).get("reconcile.fluxcd.io/requestedAt")
-    )
+    for cond in status.get("conditions", []):
+        cond["observedGeneration"] = generation
+    annotations = meta.get("annotations", {})
+    requested = annotations.get("reconcile.fluxcd.io/requestedAt")
     if requested:
         status["lastHandledReconcileAt"] = requested
-
-
-def conditions(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(obj.get("status", {}).get("conditions", []))
-
-
-def condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
-    for cond in conditions(obj):
-        if cond.get("type") == kind:
-            return cond
-    return None
-
-
-def kstatus(obj: dict[str, Any]) -> tuple[str, str]:
-    """(Terminating|InProgress|Failed|Current, message): the kstatus rules, in their order."""
-    meta = obj.get("metadata", {})
-    status = obj.get("status", {})
-    if meta.get("deletionTimestamp"):
-        return "Terminating", "deletion in progress"
-    if status.get("observedGeneration") != meta.get("generation"):
-        return "InProgress", "generation not observed"
-    for cond in conditions(obj):
-        if cond.get("type") == "Reconciling" and cond.get("status") == "True":
-            return "InProgress", cond.get("message", "")
-        if cond.get("type") == "Stalled" and cond.get("status") == "True":
-            return "Failed", cond.get("message", "")
-    ready = condition(obj, "Ready")
-    if ready is not None:
-        if ready.get("status") == "True":
-            return "Current", ready.get("message", "")
-        return "InProgress", ready.get("message", "")
-    return "Current", ""
-
-
-def is_ready(obj: dict[str, Any]) -> bool:
-    """The flux CLI's wait rule: observed, a Ready condition of this generation, kstatus Current."""
-    meta = obj.get("metadata", {})
-    status = obj.get("status", {})
-    if int(status.get("observedGeneration", 0) or 0) < 1:
-        return False
-    ready = condition(obj, "Ready")
-    if ready is None or ready.get("status") != "True":
-        return False
-    generation = meta.get("generation")
-    observed = ready.get("observedGeneration") or status.get("observedGeneration")
-    return observed == generation and kstatus(obj)[0] == "Current"
-
-
-def revision(obj: dict[str, Any]) -> str:
-    status = obj.get("status", {})
-    kind = obj.get("kind")
-    if kind == "Kustomization":
-        return str(status.get("lastAppliedRevision", ""))
-    if kind == "HelmRelease":
-        history = status.get("history") or []
-        if history and history[0].get("chartVersion"):
-            return str(history[0]["chartVersion"])
-        return str(status.get("lastAttemptedRevision") or status.get("lastAppliedRevision") or "")
-    return str(status.get("artifact", {}).get("revision", ""))
-
-
-def parse_duration(text: str) -> float:
-    """Seconds of a Go duration ("5m", "1m30s", "10ms")."""
-    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-    total = 0.0
-    if text == "0":
-        return 0.0
-    for number, unit in re.findall(r"([0-9.]+)(ns|us|µs|ms|s|m|h)", text):
-        total += float(number) * units[unit]
-    if not re.fullmatch(r"([0-9.]+(ns|us|µs|ms|s|m|h))+", text):
-        raise ValueError(text)
-    return total
-
-
-# ---------------------------------------------------------------- YAML (a small subset)
-
-
-def split_documents(text: str) -> list[str]:
-    docs: list[list[str]] = [[]]
-    for line in text.splitlines():
-        if line.strip() == "---":
-            docs.append([])
-        else:
-            docs[-1].append(line)
-    return ["\n".join(d) for d in docs if any(x.strip() and not x.startswith("#") for x in d)]
-
-
-def _scalar(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
-
-
-def doc_identity(doc: str) -> dict[str, str]:
-    """apiVersion, kind, metadata.name/namespace of one block-style YAML document."""
-    out: dict[str, str] = {}
-    in_metadata = False
-    for line in doc.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line.startswith(" "):
-            in_metadata = line.startswith("metadata:")
-            key, _, value = line.partition(":")
-            if key in ("apiVersion", "kind"):
-                out[key] = _scalar(value)
-            continue
-        if in_metadata and re.match(r"^  (name|namespace):", line):
-            key, _, value = line.strip().partition(":")
-            out[key] = _scalar(value)
-    return out
-
-
-def doc_data(doc: str) -> dict[str, str]:
-    """The `data:` map of a ConfigMap document, literal blocks (| |- |+) included."""
-    lines = doc.splitlines()
-    data: dict[str, str] = {}
-    i = 0
-    while i < len(lines) and lines[i] != "data:":
-        i += 1
-    i += 1
-    while i < len(lines) and lines[i].startswith("  "):
-        key, _, value = lines[i].strip().partition(":")
-        value = value.strip()
-        i += 1
-        if value in ("|", "|-", "|+"):
-            block: list[str] = []
-            while i < len(lines) and (lines[i].startswith("    ") or not lines[i].strip()):
-                block.append(lines[i][4:])
-                i += 1
-            text = "\n".join(block)
-            body = text.rstrip("\n")
-            if value == "|":
-                text = body + "\n"
-            elif value == "|-":
-                text = body
-            else:
-                text = text + "\n"
-            data[_scalar(key)] = text
-        else:
-            data[_scalar(key)] = json.loads(value) if value.startswith('"') else _scalar(value)
-    return data
-
-
-def dump_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML for dicts/lists/scalars (keys sorted, as kustomize prints them)."""
-    pad = " " * indent
-    if isinstance(value, dict):
-        if not value:
-            return pad + "{}\n"
-        out = []
-        for key in sorted(value):
-            item = value[key]
-            if isinstance(item, dict) and item:
-                out.append(f"{pad}{key}:\n{dump_yaml(item, indent + 2)}")
-            elif isinstance(item, list) and item:
-                out.append(f"{pad}{key}:\n{dump_yaml(item, indent)}")
-            else:
-                out.append(f"{pad}{key}: {_yaml_scalar(item)}\n")
-        return "".join(out)
-    if isinstance(value, list):
-        if not value:
-            return pad + "[]\n"
-        out = []
-        for item in value:
-            if isinstance(item, dict) and item:
-                inner = dump_yaml(item, indent + 2)
-                out.append(pad + "- " + inner[indent + 2 :])
-            elif isinstance(item, list) and item:
-                out.append(pad + "-\n" + dump_yaml(item, indent + 2))
-            else:
-                out.append(f"{pad}- {_yaml_scalar(item)}\n")
-        return "".join(out)
-    return pad + _yaml_scalar(value) + "\n"
-
-
-_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./:@-]*$")
-_AMBIGUOUS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
-
-
-def _yaml_scalar(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, dict):
-        return "{}"
-    if isinstance(value, list):
-        return "[]"
-    text = str(value)
-    if _PLAIN.match(text) and text.lower() not in _AMBIGUOUS and not text.endswith(":"):
-        return text
-    return json.dumps(text, ensure_ascii=False)
+    if obj.get("kind") != "HelmRelease":
+        return
+    reset = annotations.get("reconcile.fluxcd.io/resetAt")
+    if reset and reset == requested and status.get("lastHandledResetAt") != reset:
+        status["lastHandledResetAt"] = reset
+        new_generation = True
+    force = annotations.get("reconcile.fluxcd.io/forceAt")
+    if force and force == requested:
+        status["lastHandledForceAt"] = force
+    if new_generation:
+        for counter in FAILURE_COUNTERS:
+            status.pop(counter, None)
