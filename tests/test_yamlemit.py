@@ -21,7 +21,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fluxtasks.yamlio.emit import NaturalKey, dump, json_number, natural_key
+from fluxtasks.yamlio.emit import dump
+from fluxtasks.yamlio.goresolve import json_number
+from fluxtasks.yamlio.scalars import NaturalKey, natural_key
 
 CORPUS = Path(__file__).resolve().parent / "golden_yaml" / "corpus.json"
 

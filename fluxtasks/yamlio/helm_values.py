@@ -29,17 +29,18 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-# yaml.v2's float pattern and Go's strconv integer rules, as the emitter already has them.
-from ..yamlio.emit import (
-    _BAD_UNDERSCORE,
-    _GO_DOT_FLOAT,
-    _YAML_STYLE_FLOAT,
-    _go_big_int_ok,
+from ..yamlio.go_float import float32_text
+
+# yaml.v2's float pattern and Go's strconv integer rules, shared with the emitter.
+from ..yamlio.goresolve import (
+    BAD_UNDERSCORE,
+    GO_DOT_FLOAT,
+    YAML_STYLE_FLOAT,
+    go_big_int_ok,
+    go_parse_int,
+    go_parse_uint,
     json_number,
 )
-from ..yamlio.emit import _go_parse_int as go_parse_int
-from ..yamlio.emit import _go_parse_uint as go_parse_uint
-from ..yamlio.go_float import float32_text
 from ..yamlio.source import MAX_DEPTH, STR, YamlSourceError, compose, position, scalar
 
 __all__ = [
@@ -105,7 +106,7 @@ def resolve_plain(text: str) -> Any:
         return _WORDS[text]
     first = text[0]
     if first == ".":  # strconv.ParseFloat of the raw text (underscores between digits)
-        if _GO_DOT_FLOAT.fullmatch(text) and not _BAD_UNDERSCORE.search(text):
+        if GO_DOT_FLOAT.fullmatch(text) and not BAD_UNDERSCORE.search(text):
             return _finite(text.replace("_", ""), text)
         return text
     if first not in "+-0123456789":  # resolveTable hint 0 or 'M': a string
@@ -117,7 +118,7 @@ def resolve_plain(text: str) -> Any:
     number, uint_error = go_parse_uint(plain, 0)
     if uint_error is None:
         return number
-    if _YAML_STYLE_FLOAT.fullmatch(plain):
+    if YAML_STYLE_FLOAT.fullmatch(plain):
         value = _finite(plain, None)
         if value is not None:
             return value
@@ -132,13 +133,13 @@ def resolve_plain(text: str) -> Any:
         if error is None:
             return number
     # sigs.k8s.io/yaml's copy of yaml.v2 (v1.4 on) reads a wider unsigned int as a big.Int.
-    if uint_error == "range" and _go_big_int_ok(plain):
+    if uint_error == "range" and go_big_int_ok(plain):
         return _big_int(plain)
     return text  # e.g. `2:30`, `2024-01-01`, `-0x1p3`: no number yaml.v2 accepts
 
 
 def _big_int(plain: str) -> int:
-    """`big.Int.SetString(plain, 0)` of an unsigned literal _go_big_int_ok accepted."""
+    """`big.Int.SetString(plain, 0)` of an unsigned literal go_big_int_ok accepted."""
     prefix = plain[:2].lower()
     if prefix in ("0b", "0o", "0x"):
         return int(plain[2:], {"0b": 2, "0o": 8, "0x": 16}[prefix])

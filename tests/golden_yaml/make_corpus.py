@@ -24,7 +24,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from fluxtasks.yamlio.emit import natural_key  # noqa: E402
+from fluxtasks.yamlio.scalars import natural_key  # noqa: E402
 
 # Strings that exercise yaml.v2's resolver (quoted vs plain) and the emitter's analysis.
 WORDS = [
