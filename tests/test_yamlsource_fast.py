@@ -23,7 +23,7 @@ CONFIGS = sorted(
 )
 
 pytestmark = pytest.mark.skipif(
-    yamlsource._FastLoader is None, reason="PyYAML built without libyaml: no fast path"
+    yamlsource.FAST_LOADER is None, reason="PyYAML built without libyaml: no fast path"
 )
 
 

@@ -19,7 +19,9 @@ MAX_DEPTH = 100
 # surrogate is not Unicode at all. Nothing written from the config could carry them.
 _UNWRITABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _SCALARS = SafeConstructor()
-_FastLoader: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+# The one libyaml switch: every fast path (compose() here, manifests.parse_documents) reads
+# it. None where PyYAML was built without libyaml: the pure-Python parser does it all.
+FAST_LOADER: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 # libyaml accepts some tabs, tags (!), `?` inside flow collections, `#` right after a
 # character, and byte-order marks after the start, where the pure-Python parser errs.
 _LIBYAML_LENIENT = re.compile("[\t!?\ufeff]|\\S#")
@@ -71,9 +73,9 @@ def compose(text: str) -> Node | None:
     character the two parsers read differently (_LIBYAML_LENIENT) goes straight to the
     pure-Python one.
     """
-    if _FastLoader is not None and not _LIBYAML_LENIENT.search(text):
+    if FAST_LOADER is not None and not _LIBYAML_LENIENT.search(text):
         try:
-            root = yaml.compose(text, Loader=_FastLoader)
+            root = yaml.compose(text, Loader=FAST_LOADER)
         except yaml.YAMLError:
             pass
         else:
@@ -107,13 +109,18 @@ def _needs_checked_parse(root: Node | None) -> bool:
 def _compose_checked(text: str) -> Node | None:
     try:
         return yaml.compose(text, Loader=_NoAliasLoader)
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        raise error_at(exc) from None
+
+
+def error_at(exc: yaml.YAMLError) -> YamlSourceError:
+    """`invalid YAML: PROBLEM` where PyYAML stopped (1:1 when its error has no mark)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlSourceError(line, col, f"invalid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise YamlSourceError(1, 1, f"invalid YAML: {exc}") from None
+        return YamlSourceError(line, col, f"invalid YAML: {problem}")
+    return YamlSourceError(1, 1, f"invalid YAML: {exc}")
 
 
 def position(node: Node) -> tuple[int, int]:
