@@ -20,6 +20,11 @@ SOURCE_GROUP = "source.toolkit.fluxcd.io"
 KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 HELM_GROUP = "helm.toolkit.fluxcd.io"
 
+# Spec fields by which one Flux object names another: render writes them, validate checks
+# that what they name exists.
+SOURCE_REF = "sourceRef"
+DEPENDS_ON = "dependsOn"
+
 
 @dataclass(frozen=True)
 class FileGroup:

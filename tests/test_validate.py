@@ -16,16 +16,12 @@ from conftest import MINIMAL_CONFIG, PROJECT, Tree, run_invoke
 
 from fluxtasks.config.model import load_config
 from fluxtasks.files.atomic import apply_plan
-from fluxtasks.offline.validate import (
-    crd_validator,
-    parse_documents,
-    schema_problems,
-    structural,
-    trim_kustomize_error,
-    validate,
-)
+from fluxtasks.offline.validate import validate
+from fluxtasks.offline.validate.crd import crd_validator, schema_problems, structural
+from fluxtasks.offline.validate.kustomize import trim_kustomize_error
 from fluxtasks.render.update import plan_update
 from fluxtasks.runner import Runner
+from fluxtasks.yamlio.manifests import parse_documents
 
 CRDS = (Path(__file__).parent / "fixtures" / "small-crds.yaml").read_text()
 COMPONENTS = "resources/flux/gotk-components.yaml"

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..config.model import Config, Dependency, HelmRelease, Kustomization, ObjectRef, Source
 from ..errors import InputError
-from ..flux import api_version, flux_minor
+from ..flux import DEPENDS_ON, SOURCE_REF, api_version, flux_minor
 from ..yamlio.emit import dump
 
 
@@ -67,10 +67,10 @@ def manifest_kustomization(ks: Kustomization, version: str) -> dict[str, Any]:
         "interval": ks.interval,
         "path": ks.path,
         "prune": ks.prune,  # always written, even false
-        "sourceRef": _ref(ks.source),
+        SOURCE_REF: _ref(ks.source),
     }
     if ks.depends_on:
-        spec["dependsOn"] = _depends_on(ks.depends_on)
+        spec[DEPENDS_ON] = _depends_on(ks.depends_on)
     if ks.target_namespace:
         spec["targetNamespace"] = ks.target_namespace
     if ks.wait:
@@ -93,13 +93,13 @@ def manifest_helm_release(hr: HelmRelease, version: str) -> dict[str, Any]:
     chart_spec: dict[str, Any] = {
         "chart": hr.chart,
         "reconcileStrategy": "ChartVersion",
-        "sourceRef": _ref(hr.source),
+        SOURCE_REF: _ref(hr.source),
     }
     if hr.version:
         chart_spec["version"] = hr.version
     spec: dict[str, Any] = {"chart": {"spec": chart_spec}, "interval": hr.interval}
     if hr.depends_on:
-        spec["dependsOn"] = _depends_on(hr.depends_on)
+        spec[DEPENDS_ON] = _depends_on(hr.depends_on)
     if hr.crds:
         # flux writes install.crds: Create whatever --crds says, and --crds into upgrade.
         spec["install"] = {"crds": "Create"}

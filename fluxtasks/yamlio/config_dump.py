@@ -1,7 +1,7 @@
 """Write config/flux.yaml text from plain data, in the layout a person would write it.
 
 Sections are block mappings separated by blank lines. A `FlowMap` that holds only short
-scalars (or short lists of them) is written on one line (`{name: x, dependsOn: [y]}`);
+scalars (or short lists of them) is written on one line (`{name: x, namespace: y}`);
 anything longer or nested is a block, as is every other mapping. Lists of scalars are one
 `[a, b]` line when they fit. Strings stay plain unless YAML would read them back as
 something else. The caller's data is checked against a re-parse of the text, so what is
