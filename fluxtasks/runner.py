@@ -1,47 +1,89 @@
-"""The one way this project runs external commands (flux, kubectl): argv lists through `sh`."""
+"""The one way this project runs external commands (flux, kubectl): argv lists, never a shell.
+
+Two parts. An `Executor` starts processes: `ShExecutor` through `sh`, or a scripted one in
+tests. The `Runner` is the policy every caller gets, whichever executor it holds: it records
+each argv, prints it under echo or dry-run (and then runs nothing), turns an exit code
+outside `ok_codes` into CommandFailed, and gives every call a time limit (`timeout`, else
+the runner's own, DEFAULT_TIMEOUT unless configured), after which the command and every
+process it started are killed and CommandTimedOut (exit 124) is raised.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
+import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from types import FrameType, TracebackType
+from typing import Any, Protocol, TextIO
 
-from .errors import CommandFailed, ToolError
+from .errors import CommandFailed, CommandTimedOut, ToolError
 
 INSTALL_HINTS = {
     "flux": "install the Flux CLI: https://fluxcd.io/flux/installation/ (e.g. brew install fluxcd/tap/flux)",
     "kubectl": "install kubectl: https://kubernetes.io/docs/tasks/tools/",
 }
 
+# Seconds a command may run when its caller gives no limit. Generous on purpose: kubectl
+# against an unreachable API server takes about 30s per attempt before it says so, and that
+# message beats "killed". Waits pass the time left of their own deadline instead.
+DEFAULT_TIMEOUT = 300.0
+
+LineSink = Callable[[str], None]
+
 
 @dataclass(frozen=True)
 class Result:
     argv: tuple[str, ...]
-    exit_code: int
+    exit_code: int  # negative: killed by that signal
     stdout: str
     stderr: str
+
+
+class Executor(Protocol):
+    """Starts processes; the only code that does. Knows nothing of dry-run or exit codes."""
+
+    def which(self, tool: str) -> str | None:
+        """Full path of `tool`, or None when it is not installed."""
+        ...
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        input: str | None,
+        timeout: float | None,
+        on_stdout: LineSink | None,
+        on_stderr: LineSink | None,
+    ) -> Result:
+        """Run `argv` to its end, whatever its exit code. Past `timeout` seconds, kill it and
+        everything it started, then raise CommandTimedOut. A stream given a line sink is
+        passed on line by line as it arrives and left out of the Result."""
+        ...
 
 
 @dataclass
 class Runner:
     """Runs argv lists; `dry_run` prints them instead, `echo` prints them before running.
 
-    Tests inject their own runner (or put fake executables first on PATH).
+    Tests hand it a scripted executor, so this policy runs in every test too.
     """
 
+    executor: Executor = field(default_factory=lambda: ShExecutor())
     dry_run: bool = False
     echo: bool = False
-    env: Mapping[str, str] | None = None
+    timeout: float = DEFAULT_TIMEOUT
     log: TextIO = field(default_factory=lambda: sys.stderr)
     calls: list[tuple[str, ...]] = field(default_factory=list)
 
     def which(self, tool: str) -> str:
         """Full path of `tool`, or a ToolError naming it and how to install it."""
-        path = shutil.which(tool, path=self._env().get("PATH"))
+        path = self.executor.which(tool)
         if path is None:
             hint = INSTALL_HINTS.get(tool, f"install {tool} and put it on PATH")
             raise ToolError(f"{tool}: command not found; {hint}")
@@ -52,16 +94,16 @@ class Runner:
         argv: Sequence[str],
         *,
         input: str | None = None,
-        ok_codes: Sequence[int] = (0,),
-        on_stdout: Callable[[str], None] | None = None,
-        on_stderr: Callable[[str], None] | None = None,
-        read_only: bool = False,
+        ok_codes: Container[int] = (0,),
+        timeout: float | None = None,
+        on_stdout: LineSink | None = None,
+        on_stderr: LineSink | None = None,
     ) -> Result:
-        """Run `argv` and capture its output; raise CommandFailed on an exit code not in `ok_codes`.
+        """Run `argv` and capture its output; raise CommandFailed on an exit code not in
+        `ok_codes`, CommandTimedOut when it outlives `timeout` (default: the runner's).
 
         `on_stdout`/`on_stderr` receive lines as they arrive (for long commands the user
-        watches). Under dry-run nothing runs and an empty success is returned, except for
-        `read_only` commands when the runner was built to allow them (never by default).
+        watches). Under dry-run nothing runs and an empty success is returned.
         """
         args = tuple(str(a) for a in argv)
         self.calls.append(args)
@@ -69,16 +111,55 @@ class Runner:
             print(("would run: " if self.dry_run else "+ ") + shlex.join(args), file=self.log)
         if self.dry_run:
             return Result(args, 0, "", "")
+        self.which(args[0])
+        result = self.executor.run(
+            args,
+            input=input,
+            timeout=self.timeout if timeout is None else timeout,
+            on_stdout=on_stdout,
+            on_stderr=on_stderr,
+        )
+        if result.exit_code not in ok_codes:
+            raise CommandFailed(list(args), result.exit_code, result.stderr or result.stdout)
+        return result
+
+
+# Every exit code, signals (negative) included: the Runner decides what is a failure.
+_EVERY_CODE = list(range(-64, 256))
+
+
+@dataclass
+class ShExecutor:
+    """Runs commands with `sh`: no TTY, the environment copied (not replaced), each command
+    in a process group of its own so that a time limit can kill all it started."""
+
+    env: Mapping[str, str] | None = None
+
+    def which(self, tool: str) -> str | None:
+        return shutil.which(tool, path=self._env().get("PATH"))
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        input: str | None,
+        timeout: float | None,
+        on_stdout: LineSink | None,
+        on_stderr: LineSink | None,
+    ) -> Result:
         import sh  # imported here: it pulls in asyncio, which `invoke --list` need not pay for
 
-        command: Any = sh.Command(self.which(args[0]))
+        args = tuple(argv)
+        command: Any = sh.Command(self.which(args[0]) or args[0])
         kwargs: dict[str, object] = {
             "_env": dict(self._env()),
             "_tty_out": False,
-            "_ok_code": list(range(256)),
-            "_return_cmd": True,
+            "_ok_code": _EVERY_CODE,
             "_encoding": "utf-8",
             "_decode_errors": "replace",
+            "_bg": True,  # started, then waited for below, so that a timer can kill it
+            "_bg_exc": False,
+            "_new_group": True,
         }
         if input is not None:
             kwargs["_in"] = input
@@ -86,19 +167,119 @@ class Runner:
             kwargs["_out"] = on_stdout
         if on_stderr is not None:
             kwargs["_err"] = on_stderr
-        try:
-            done = command(*args[1:], **kwargs)
-        except sh.SignalException as exc:
-            raise CommandFailed(list(args), -int(exc.exit_code), _text(exc.stderr)) from None
-        stdout = _text(done.stdout) if on_stdout is None else ""
-        stderr = _text(done.stderr) if on_stderr is None else ""
-        result = Result(args, int(done.exit_code), stdout, stderr)
-        if result.exit_code not in ok_codes:
-            raise CommandFailed(list(args), result.exit_code, result.stderr or result.stdout)
-        return result
+        with _Relay() as relay:
+            running = command(*args[1:], **kwargs)
+            relay.started(running.pid)  # a new group's id is its leader's pid
+            limit = _Limit(running.pid, timeout)
+            try:
+                running.wait()
+            finally:
+                limit.cancel()
+        process = running.process
+        stdout = _text(process.stdout) if on_stdout is None else ""
+        stderr = _text(process.stderr) if on_stderr is None else ""
+        code = int(process.exit_code)
+        if limit.fired and code == -signal.SIGKILL:
+            raise CommandTimedOut(args, timeout or 0.0, stderr)
+        return Result(args, code, stdout, stderr)
 
     def _env(self) -> Mapping[str, str]:
         return dict(os.environ) if self.env is None else self.env
+
+
+def _kill_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # every member has exited
+        os.killpg(group, signum)
+
+
+class _Limit:
+    """SIGKILLs a process group once `timeout` seconds have passed, unless cancelled first."""
+
+    def __init__(self, group: int, timeout: float | None) -> None:
+        self.fired = False
+        self._group = group
+        self._timer: threading.Timer | None = None
+        if timeout is not None:
+            self._timer = threading.Timer(max(timeout, 0.0), self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        _kill_group(self._group, signal.SIGKILL)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+_RELAYED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers
+
+
+class _Relay:
+    """While a command runs in its own process group, a Ctrl-C (or SIGTERM, SIGHUP) sent to
+    ours no longer reaches it: pass each on to its group, then handle it here as before.
+
+    A signal that comes while the command is being started waits until it has started, so
+    that it reaches the command too. Signals this process ignores are left alone (the
+    command inherits that), and Python only lets the main thread install handlers:
+    elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self._group: int | None = None
+        self._previous: dict[int, _Handler] = {}
+        self._held: list[int] = []
+
+    def __enter__(self) -> _Relay:
+        if threading.current_thread() is threading.main_thread():
+            for signum in _RELAYED:
+                previous = signal.getsignal(signum)
+                if previous is signal.SIG_IGN or previous is None:
+                    continue
+                self._previous[signum] = previous
+                signal.signal(signum, self._relay)
+        return self
+
+    def started(self, group: int) -> None:
+        self._group = group
+        self._pass_held()
+
+    def _relay(self, signum: int, frame: FrameType | None) -> None:
+        if self._group is None:
+            self._held.append(signum)
+            return
+        _kill_group(self._group, signum)
+        self._handle(signum, frame)
+
+    def _pass_held(self) -> None:
+        held, self._held = self._held, []
+        for signum in held:
+            if self._group is not None:
+                _kill_group(self._group, signum)
+            self._handle(signum, None)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        previous = self._previous[signum]
+        if callable(previous):
+            previous(signum, frame)
+        else:  # SIG_DFL: end this process as the signal would have
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._pass_held()  # the command could not be started: handle them as before
+        finally:
+            for signum, previous in self._previous.items():
+                signal.signal(signum, previous)
+            self._previous.clear()
 
 
 def _text(data: bytes | str | None) -> str:

@@ -229,8 +229,19 @@ class FakeCluster:
     def state(self) -> dict[str, Any]:
         return json.loads(self.state_file.read_text())  # type: ignore[no-any-return]
 
-    def obj(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
-        for obj in self.state()["objects"]:
+    def cluster(self, context: str | None = None) -> dict[str, Any]:
+        """The state of the cluster a kube context reaches: `clusters[context]` of the
+        several-cluster format (default: the current context), else the top level."""
+        state = self.state()
+        clusters = state.get("clusters")
+        if clusters is None:
+            return state
+        return clusters[context or state["context"]]  # type: ignore[no-any-return]
+
+    def obj(
+        self, kind: str, namespace: str, name: str, context: str | None = None
+    ) -> dict[str, Any] | None:
+        for obj in self.cluster(context).get("objects", []):
             meta = obj["metadata"]
             if obj["kind"] == kind and meta["namespace"] == namespace and meta["name"] == name:
                 return obj  # type: ignore[no-any-return]
@@ -314,45 +325,63 @@ CURRENT_CONTEXT = ["kubectl", "config", "current-context"]
 # ---------------------------------------------------------------- in-process runner
 
 
-def make_runner(respond: Any = None, dry_run: bool = False) -> Any:
-    """A Runner that records every argv and answers from `respond(argv, input)`.
+@dataclass
+class ScriptedExecutor:
+    """An Executor that answers from `respond(argv, input)` instead of starting processes.
 
-    `respond` returns a Result-like (exit_code, stdout, stderr) tuple or raises; the
-    default answers every command with empty success. Imported lazily so the fakes'
-    helpers above stay importable without the package.
+    `respond` returns (exit_code, stdout, stderr) or raises (CommandTimedOut for a command
+    that hangs); the default answers every command with empty success. Tools named in
+    `missing` are not installed. It records each input and time limit it was given.
     """
+
+    respond: Any = None
+    missing: tuple[str, ...] = ()
+    inputs: list[str | None] = field(default_factory=list)
+    timeouts: list[float | None] = field(default_factory=list)
+
+    def which(self, tool: str) -> str | None:
+        return None if tool in self.missing else f"/usr/local/bin/{tool}"
+
+    def run(
+        self, argv: Sequence[str], *, input: str | None, timeout: float | None,
+        on_stdout: Any, on_stderr: Any,
+    ) -> Any:  # fmt: skip
+        from fluxtasks.runner import Result
+
+        self.inputs.append(input)
+        self.timeouts.append(timeout)
+        code, out, err = self.respond(list(argv), input) if self.respond else (0, "", "")
+        for sink, text in ((on_stdout, out), (on_stderr, err)):
+            if sink is not None:
+                for line in text.splitlines(keepends=True):
+                    sink(line)
+        return Result(tuple(argv), code, "" if on_stdout else out, "" if on_stderr else err)
+
+
+def make_runner(respond: Any = None, dry_run: bool = False, **executor: Any) -> Any:
+    """The real Runner (argv record, dry-run, ok_codes, CommandFailed) on a ScriptedExecutor;
+    its `executor` holds the inputs and time limits. Imported lazily so the fakes' helpers
+    above stay importable without the package."""
     import io
 
-    from fluxtasks.errors import CommandFailed
-    from fluxtasks.runner import Result, Runner
+    from fluxtasks.runner import Runner
 
-    class ScriptedRunner(Runner):
-        def run(  # type: ignore[override]
-            self,
-            argv: Sequence[str],
-            *,
-            input: str | None = None,
-            ok_codes: Sequence[int] = (0,),
-            on_stdout: Any = None,
-            on_stderr: Any = None,
-            read_only: bool = False,
-        ) -> Result:
-            args = tuple(argv)
-            self.calls.append(args)
-            self.inputs.append(input)
-            if self.dry_run:
-                return Result(args, 0, "", "")
-            code, out, err = respond(list(args), input) if respond else (0, "", "")
-            if on_stderr is not None:
-                for line in err.splitlines(keepends=True):
-                    on_stderr(line)
-            if code not in ok_codes:
-                raise CommandFailed(list(args), code, err or out)
-            return Result(args, code, out, "" if on_stderr else err)
+    return Runner(ScriptedExecutor(respond, **executor), dry_run=dry_run, log=io.StringIO())
 
-    runner = ScriptedRunner(dry_run=dry_run, log=io.StringIO())
-    runner.inputs = []  # type: ignore[attr-defined]
-    return runner
+
+def make_conn(
+    respond: Any = None, *, dry_run: bool = False, clock: Any = None, say: Any = None,
+    context: str = CANARY,
+) -> Any:  # fmt: skip
+    """A Connection to cluster canary through make_runner, on a FakeClock unless given one."""
+    from fakeclock import FakeClock
+
+    from fluxtasks.cluster.connection import Connection, ignore
+    from fluxtasks.cluster.target import ClusterTarget
+
+    runner = make_runner(respond, dry_run)
+    target = ClusterTarget("canary", context)
+    return Connection(target, runner, clock or FakeClock(), say or ignore)
 
 
 def list_json(*objects: dict[str, Any]) -> str:
