@@ -1,6 +1,6 @@
 """The cluster library without Invoke: cluster selection, the exact argv of every command,
-waiting, and recovery — with an in-process runner that records argv and answers from a
-script."""
+waiting, and recovery — through the real Runner on a scripted executor (it records argv and
+answers from a script) and a fake clock, so no wait takes real time."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakeclock import FakeClock
 from fakecluster import (
     CANARY,
     CURRENT_CONTEXT,
@@ -20,16 +21,18 @@ from fakecluster import (
     get_status,
     list_json,
     make_config,
+    make_conn,
     make_runner,
     ready_obj,
     stalled_hr,
 )
 
 from fluxtasks.cluster import apply as apply_mod
+from fluxtasks.cluster.connection import Wait
 from fluxtasks.cluster.install import components_source, install
 from fluxtasks.cluster.objects import reconcile, resume, suspend
 from fluxtasks.cluster.recover import (
-    InterruptShield,
+    RecoveryOutcome,
     Strategy,
     is_failing_release,
     recover,
@@ -37,7 +40,7 @@ from fluxtasks.cluster.recover import (
     select_failing,
     suspend_then_resume,
 )
-from fluxtasks.cluster.status import parse_object
+from fluxtasks.cluster.status import Phase, parse_object
 from fluxtasks.cluster.target import ClusterTarget, connect, select_cluster
 from fluxtasks.cluster.values import apply_values, plan_values
 from fluxtasks.cluster.watch import Outcome, wait_for
@@ -52,21 +55,7 @@ from fluxtasks.errors import (
 from fluxtasks.flux import KINDS, resolve_kind
 
 TARGET = ClusterTarget("canary", CANARY)
-
-
-class Clock:
-    """Fake monotonic time: sleeping advances it, so waits take no real time."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+KEY = ("Kustomization", "flux-system", "apps")
 
 
 def polls(*answers: Any) -> Any:
@@ -212,7 +201,7 @@ GIT = KINDS["GitRepository"]
     ("call", "expected"),
     [
         pytest.param(
-            lambda r: suspend(TARGET, r, HR, "karpenter", "kube-system"),
+            lambda conn: suspend(conn, HR, "karpenter", "kube-system"),
             [
                 [
                     "flux",
@@ -228,7 +217,7 @@ GIT = KINDS["GitRepository"]
             id="suspend-helmrelease",
         ),
         pytest.param(
-            lambda r: suspend(TARGET, r, GIT, "k8s-io", "flux-system"),
+            lambda conn: suspend(conn, GIT, "k8s-io", "flux-system"),
             [
                 [
                     "flux",
@@ -245,7 +234,7 @@ GIT = KINDS["GitRepository"]
             id="suspend-source-git",
         ),
         pytest.param(
-            lambda r: resume(TARGET, r, KS, "apps", "flux-system", timeout=0, interval=0),
+            lambda conn: resume(conn, KS, "apps", "flux-system", Wait(0, 0)),
             [
                 [
                     "flux",
@@ -263,7 +252,7 @@ GIT = KINDS["GitRepository"]
             id="resume-passes-wait-false-then-reads-status",
         ),
         pytest.param(
-            lambda r: reconcile(TARGET, r, KS, "apps", "flux-system"),
+            lambda conn: reconcile(conn, KS, "apps", "flux-system"),
             [
                 [
                     "flux",
@@ -279,8 +268,8 @@ GIT = KINDS["GitRepository"]
             id="reconcile-kustomization",
         ),
         pytest.param(
-            lambda r: reconcile(
-                TARGET, r, HR, "karpenter", "kube-system", with_source=True, timeout="2m"
+            lambda conn: reconcile(
+                conn, HR, "karpenter", "kube-system", with_source=True, timeout="2m"
             ),
             [
                 [
@@ -300,7 +289,7 @@ GIT = KINDS["GitRepository"]
             id="reconcile-with-source-and-timeout",
         ),
         pytest.param(
-            lambda r: suspend_then_resume(TARGET, r, "karpenter", "kube-system", lambda _: None),
+            lambda conn: suspend_then_resume(conn, "karpenter", "kube-system"),
             [
                 [
                     "flux",
@@ -329,20 +318,18 @@ GIT = KINDS["GitRepository"]
     ],
 )
 def test_exact_argv(call: Any, expected: list[list[str]]) -> None:
-    runner = make_runner(polls([ready_obj("Kustomization", "apps")]))
-    call(runner)
-    assert [list(c) for c in runner.calls] == expected
+    conn = make_conn(polls([ready_obj("Kustomization", "apps")]))
+    call(conn)
+    assert [list(c) for c in conn.runner.calls] == expected
 
 
 def test_reset_argv_carries_the_timeout() -> None:
     handled = {"lastHandledReconcileAt": "2024-01-01T00:00:00Z"}
-    runner = make_runner(
-        polls([ready_obj("HelmRelease", "karpenter", "kube-system", status=handled)])
-    )
+    conn = make_conn(polls([ready_obj("HelmRelease", "karpenter", "kube-system", status=handled)]))
     obj = parse_object(stalled_hr("karpenter"))
     assert obj is not None
-    recover(TARGET, runner, [obj], strategy=Strategy.RESET, timeout=90, interval=0)
-    assert [list(c) for c in runner.calls] == [
+    recover(conn, [obj], Strategy.RESET, Wait(90, 0))
+    assert [list(c) for c in conn.runner.calls] == [
         [
             "flux",
             "reconcile",
@@ -377,7 +364,7 @@ def test_unknown_kind_is_input_error() -> None:
 
 def test_with_source_only_for_ks_and_hr() -> None:
     with pytest.raises(InputError):
-        reconcile(TARGET, make_runner(), GIT, "k8s-io", "flux-system", with_source=True)
+        reconcile(make_conn(), GIT, "k8s-io", "flux-system", with_source=True)
 
 
 # ---------------------------------------------------------------- flux's exit-0 failures
@@ -396,23 +383,23 @@ def test_with_source_only_for_ks_and_hr() -> None:
     ],
 )
 def test_missing_object_with_exit_0_is_a_failure(verb: str, stderr: str) -> None:
-    runner = make_runner(lambda argv, _: (0, "", stderr))
+    conn = make_conn(lambda argv, _: (0, "", stderr))
     with pytest.raises(CheckFailed) as err:
         if verb == "suspend":
-            suspend(TARGET, runner, HR, "nope", "apps")
+            suspend(conn, HR, "nope", "apps")
         else:
-            resume(TARGET, runner, HR, "nope", "apps", timeout=0, interval=0)
+            resume(conn, HR, "nope", "apps", Wait(0, 0))
     assert err.value.lines == [
         "HelmRelease apps/nope not found on cluster canary (context prow-canary-cluster)"
     ]
-    assert len(runner.calls) == 1  # no wait after a failed resume
+    assert len(conn.runner.calls) == 1  # no wait after a failed resume
 
 
 def test_reconcile_failure_passes_progress_and_hints() -> None:
     seen: list[str] = []
-    runner = make_runner(lambda argv, _: (1, "", "► annotating\n✗ resource is suspended\n"))
+    conn = make_conn(lambda argv, _: (1, "", "► annotating\n✗ resource is suspended\n"))
     with pytest.raises(CheckFailed) as err:
-        reconcile(TARGET, runner, HR, "karpenter", "kube-system", progress=seen.append)
+        reconcile(conn, HR, "karpenter", "kube-system", progress=seen.append)
     assert seen == ["► annotating", "✗ resource is suspended"]
     assert (
         "resume it first: invoke flux.resume helmrelease karpenter -n kube-system"
@@ -424,16 +411,15 @@ def test_reconcile_failure_passes_progress_and_hints() -> None:
 
 
 def test_wait_prints_each_change_once_and_polls_once_per_round() -> None:
-    clock = Clock()
     in_progress = flux_object("Kustomization", "apps", generation=2, observed=1)
-    runner = make_runner(
-        polls([in_progress], [in_progress], [ready_obj("Kustomization", "apps", generation=2)])
-    )
     lines: list[str] = []
-    result = wait_for(TARGET, runner, [("Kustomization", "flux-system", "apps")], timeout=60, interval=5,
-                      say=lines.append, clock=clock, sleep=clock.sleep)  # fmt: skip
+    conn = make_conn(
+        polls([in_progress], [in_progress], [ready_obj("Kustomization", "apps", generation=2)]),
+        say=lines.append,
+    )
+    result = wait_for(conn, [KEY], Wait(60, 5))
     assert result.outcome is Outcome.READY
-    assert len(runner.calls) == 3
+    assert len(conn.runner.calls) == 3
     assert lines == [
         "[0.0s] Kustomization flux-system/apps: in progress - generation 2 not yet observed (observed: 1)",
         "[10.0s] Kustomization flux-system/apps: ready - Applied revision: main@sha1:67e2c98a60dc92283531412a9e604dd4bae005a9",
@@ -441,105 +427,131 @@ def test_wait_prints_each_change_once_and_polls_once_per_round() -> None:
 
 
 def test_wait_stops_at_the_first_failure() -> None:
-    clock = Clock()
-    runner = make_runner(
+    conn = make_conn(
         polls([stalled_hr("a"), flux_object("Kustomization", "apps", generation=2, observed=1)])
     )
-    keys = [("HelmRelease", "kube-system", "a"), ("Kustomization", "flux-system", "apps")]
-    result = wait_for(TARGET, runner, keys, timeout=60, interval=5, clock=clock, sleep=clock.sleep)
+    keys = [("HelmRelease", "kube-system", "a"), KEY]
+    result = wait_for(conn, keys, Wait(60, 5))
     assert result.outcome is Outcome.FAILED
     assert [o.message for o in result.failed] == ["Failed to upgrade after 1 attempt(s)"]
-    assert len(runner.calls) == 1
+    assert len(conn.runner.calls) == 1
 
 
 def test_wait_times_out_with_the_pending_list() -> None:
-    clock = Clock()
-    runner = make_runner(
-        polls(
-            [
-                flux_object(
-                    "Kustomization", "apps", conditions=[cond("Ready", "False", "", "building")]
-                )
-            ]
-        )
+    building = flux_object(
+        "Kustomization", "apps", conditions=[cond("Ready", "False", "", "building")]
     )
-    keys = [("Kustomization", "flux-system", "apps"), ("GitRepository", "flux-system", "gone")]
-    result = wait_for(TARGET, runner, keys, timeout=12, interval=5, clock=clock, sleep=clock.sleep)
+    clock = FakeClock()
+    conn = make_conn(polls([building]), clock=clock)
+    keys = [KEY, ("GitRepository", "flux-system", "gone")]
+    result = wait_for(conn, keys, Wait(12, 5))
     assert result.outcome is Outcome.TIMEOUT
     assert [(o.key[2], o.phase, o.message) for o in result.pending] == [
-        ("apps", "in progress", "building"),
-        ("gone", "missing", "not found in the cluster"),
+        ("apps", Phase.IN_PROGRESS, "building"),
+        ("gone", Phase.MISSING, "not found in the cluster"),
     ]
     assert clock.sleeps == [5, 5, 2]  # never sleeps past the deadline
+    # each poll may take the time left (at least a second), never more than the runner's limit
+    assert conn.runner.executor.timeouts == [12, 7, 2, 1]
+
+
+def test_polls_are_limited_by_the_runner_when_the_wait_is_longer() -> None:
+    conn = make_conn(polls([ready_obj("Kustomization", "apps")]))
+    wait_for(conn, [KEY], Wait(3600, 5))
+    assert conn.runner.executor.timeouts == [conn.runner.timeout]
+
+
+def hanging_after(
+    good_polls: int, objects: list[dict[str, Any]], clock: FakeClock, say: Any = None
+) -> Any:
+    """A connection whose kubectl get answers `good_polls` times, then hangs until it is
+    killed at its time limit (reported as the runner reports it)."""
+    from fluxtasks.errors import CommandTimedOut
+
+    answers = iter(range(good_polls))
+
+    def respond(argv: list[str], _: Any) -> tuple[int, str, str]:
+        if next(answers, None) is not None:
+            return 0, list_json(*objects), ""
+        limit = conn.runner.executor.timeouts[-1]
+        clock.advance(limit)
+        raise CommandTimedOut(argv, limit)
+
+    conn = make_conn(respond, clock=clock, say=say)
+    return conn
+
+
+def test_a_poll_that_hangs_at_the_deadline_ends_the_wait_as_a_timeout() -> None:
+    lines: list[str] = []
+    in_progress = flux_object("Kustomization", "apps", generation=2, observed=1)
+    conn = hanging_after(1, [in_progress], FakeClock(), lines.append)
+    result = wait_for(conn, [KEY], Wait(3, 1))
+    assert result.outcome is Outcome.TIMEOUT
+    assert result.elapsed == 3  # the hanging poll was given the 2s left after the first one
+    assert [o.phase for o in result.pending] == [Phase.IN_PROGRESS]
+    assert conn.runner.executor.timeouts == [3, 2]
+    assert not any("poll failed" in line for line in lines)
+
+
+def test_a_first_poll_that_hangs_is_exit_124_naming_the_cluster() -> None:
+    from fluxtasks.cluster.status import StatusTimedOut
+
+    conn = hanging_after(0, [], FakeClock())
+    with pytest.raises(StatusTimedOut) as err:
+        wait_for(conn, [KEY], Wait(3, 1))
+    assert err.value.exit_code == 124
+    assert err.value.lines == [
+        "cannot read Flux objects from cluster canary (context prow-canary-cluster): "
+        "no answer within 3s; killed"
+    ]
 
 
 def test_settle_mode_waits_for_every_object() -> None:
-    clock = Clock()
     pending = flux_object("HelmRelease", "b", "kube-system", generation=2, observed=1)
-    runner = make_runner(
+    conn = make_conn(
         polls(
             [stalled_hr("a"), pending],
             [stalled_hr("a"), ready_obj("HelmRelease", "b", "kube-system")],
         )
     )
     keys = [("HelmRelease", "kube-system", "a"), ("HelmRelease", "kube-system", "b")]
-    result = wait_for(
-        TARGET,
-        runner,
-        keys,
-        timeout=60,
-        interval=1,
-        stop_on_failure=False,
-        clock=clock,
-        sleep=clock.sleep,
-    )
+    result = wait_for(conn, keys, Wait(60, 1), stop_on_failure=False)
     assert result.outcome is Outcome.FAILED
-    assert result.final[keys[1]].phase == "ready"
-    assert len(runner.calls) == 2
+    assert result.final[keys[1]].phase is Phase.READY
+    assert len(conn.runner.calls) == 2
 
 
 def test_unhandled_reconcile_request_is_not_an_answer() -> None:
-    clock = Clock()
     before = stalled_hr("a", status={"lastHandledReconcileAt": "t0"})
     after = ready_obj("HelmRelease", "a", "kube-system", status={"lastHandledReconcileAt": "t1"})
-    runner = make_runner(polls([before], [after]))
+    conn = make_conn(polls([before], [after]))
     key = ("HelmRelease", "kube-system", "a")
-    result = wait_for(
-        TARGET,
-        runner,
-        [key],
-        timeout=60,
-        interval=1,
-        handled_before={key: "t0"},
-        clock=clock,
-        sleep=clock.sleep,
-    )
+    result = wait_for(conn, [key], Wait(60, 1), handled_before={key: "t0"})
     assert result.outcome is Outcome.READY
-    assert len(runner.calls) == 2
+    assert len(conn.runner.calls) == 2
 
 
 def test_transient_poll_failures_are_retried_then_fatal() -> None:
-    clock = Clock()
     flaky = CheckFailed("cannot read Flux objects: i/o timeout")
     in_progress = flux_object("Kustomization", "apps", generation=2, observed=1)
     lines: list[str] = []
-    runner = make_runner(polls([in_progress], flaky, [ready_obj("Kustomization", "apps")]))
-    result = wait_for(TARGET, runner, [("Kustomization", "flux-system", "apps")], timeout=60, interval=1,
-                      say=lines.append, clock=clock, sleep=clock.sleep)  # fmt: skip
+    conn = make_conn(
+        polls([in_progress], flaky, [ready_obj("Kustomization", "apps")]), say=lines.append
+    )
+    result = wait_for(conn, [KEY], Wait(60, 1))
     assert result.outcome is Outcome.READY
     assert any("poll failed (1 of 3 in a row allowed)" in line for line in lines)
 
-    runner = make_runner(polls([in_progress], flaky, flaky, flaky, flaky))
+    conn = make_conn(polls([in_progress], flaky, flaky, flaky, flaky))
     with pytest.raises(CheckFailed):
-        wait_for(TARGET, runner, [("Kustomization", "flux-system", "apps")], timeout=60, interval=1,
-                 clock=clock, sleep=clock.sleep)  # fmt: skip
-    assert len(runner.calls) == 5
+        wait_for(conn, [KEY], Wait(60, 1))
+    assert len(conn.runner.calls) == 5
 
 
 def test_first_poll_failure_is_fatal() -> None:
-    runner = make_runner(polls(CheckFailed("Flux is not installed")))
+    conn = make_conn(polls(CheckFailed("Flux is not installed")))
     with pytest.raises(CheckFailed):
-        wait_for(TARGET, runner, [("Kustomization", "flux-system", "apps")], timeout=60, interval=1)
+        wait_for(conn, [KEY], Wait(60, 1))
 
 
 def test_read_status_explains_missing_crds() -> None:
@@ -547,13 +559,7 @@ def test_read_status_explains_missing_crds() -> None:
         return 1, "", 'error: the server doesn\'t have a resource type "ocirepositories"\n'
 
     with pytest.raises(CheckFailed) as err:
-        wait_for(
-            TARGET,
-            make_runner(respond),
-            [("Kustomization", "flux-system", "apps")],
-            timeout=0,
-            interval=0,
-        )
+        wait_for(make_conn(respond), [KEY], Wait(0, 0))
     assert "Flux is not installed on cluster canary" in err.value.lines[0]
     assert "invoke flux.install" in err.value.lines[0]
 
@@ -602,13 +608,13 @@ def test_select_failing_leaves_healthy_and_suspended_alone() -> None:
                                           stalled_hr("s", "x", suspend=True), stalled_hr("a", "y"))]  # fmt: skip
     chosen, skipped = select_failing([o for o in objects if o], None)
     assert [o.name for o in chosen] == ["b", "a"]
-    assert [(r.key[2], r.outcome) for r in skipped] == [("s", "skipped")]
+    assert [(r.key[2], r.outcome) for r in skipped] == [("s", RecoveryOutcome.SKIPPED)]
     chosen, _ = select_failing([o for o in objects if o], "y")
     assert [o.name for o in chosen] == ["a"]
 
 
 def test_recover_all_failed_touches_only_failing_releases() -> None:
-    runner = make_runner(
+    conn = make_conn(
         polls(
             [stalled_hr("bad"), ready_obj("HelmRelease", "good", "kube-system")],
             [
@@ -617,22 +623,11 @@ def test_recover_all_failed_touches_only_failing_releases() -> None:
             ],
         )
     )
-    results = recover_all_failed(
-        TARGET, runner, None, strategy=Strategy.SUSPEND_RESUME, timeout=10, interval=0
-    )
-    assert [(r.key[2], r.outcome) for r in results] == [("bad", "recovered")]
-    flux_calls = [c for c in runner.calls if c[0] == "flux"]
+    results = recover_all_failed(conn, None, Strategy.SUSPEND_RESUME, Wait(10, 0))
+    assert [(r.key[2], r.outcome) for r in results] == [("bad", RecoveryOutcome.RECOVERED)]
+    flux_calls = [c for c in conn.runner.calls if c[0] == "flux"]
     assert all("good" not in c for c in flux_calls)
     assert [c[1] for c in flux_calls] == ["suspend", "resume"]
-
-
-def test_interrupt_shield_defers_sigint() -> None:
-    with InterruptShield() as shield:
-        os.kill(os.getpid(), signal.SIGINT)
-        reached = True
-    assert reached and shield.received == signal.SIGINT
-    with pytest.raises(KeyboardInterrupt):
-        shield.reraise()
 
 
 def _suspend_responder(on_suspend: Any) -> Any:
@@ -650,9 +645,9 @@ def test_resume_runs_even_when_suspend_fails() -> None:
     def boom() -> tuple[int, str, str]:
         raise CommandFailed(["flux", "suspend"], 1, "✗ Unauthorized")
 
-    runner = make_runner(_suspend_responder(boom))
-    problem = suspend_then_resume(TARGET, runner, "x", "apps", lines.append)
-    assert [c[1] for c in runner.calls] == ["suspend", "resume"]
+    conn = make_conn(_suspend_responder(boom), say=lines.append)
+    problem = suspend_then_resume(conn, "x", "apps")
+    assert [c[1] for c in conn.runner.calls] == ["suspend", "resume"]
     assert problem is not None and "suspend failed" in problem
     assert lines[-1].startswith("resumed HelmRelease apps/x, which this task had suspended")
 
@@ -664,10 +659,10 @@ def test_ctrl_c_during_suspend_still_resumes_then_interrupts() -> None:
         os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C while flux suspend runs
         return 0, "", "✔ helmrelease suspended\n"
 
-    runner = make_runner(_suspend_responder(interrupted))
+    conn = make_conn(_suspend_responder(interrupted), say=lines.append)
     with pytest.raises(KeyboardInterrupt):
-        suspend_then_resume(TARGET, runner, "x", "apps", lines.append)
-    assert [c[1] for c in runner.calls] == ["suspend", "resume"]
+        suspend_then_resume(conn, "x", "apps")
+    assert [c[1] for c in conn.runner.calls] == ["suspend", "resume"]
     assert lines[-1] == "resumed HelmRelease apps/x, which this task had suspended (interrupted)"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
@@ -680,7 +675,7 @@ def test_failed_resume_says_how_to_resume() -> None:
             raise CommandFailed(argv, 1, "✗ the server is currently unable to handle the request")
         return 0, "", "✔ helmrelease suspended\n"
 
-    problem = suspend_then_resume(TARGET, make_runner(respond), "x", "apps", lines.append)
+    problem = suspend_then_resume(make_conn(respond, say=lines.append), "x", "apps")
     assert problem is not None and problem.startswith("still suspended")
     assert lines[-1].endswith(
         "resume it with: flux resume helmrelease x -n apps --context prow-canary-cluster"
@@ -688,11 +683,11 @@ def test_failed_resume_says_how_to_resume() -> None:
 
 
 def test_reset_on_old_flux_is_a_tool_error() -> None:
-    runner = make_runner(lambda argv, _: (1, "", "✗ unknown flag: --reset\n"))
+    conn = make_conn(lambda argv, _: (1, "", "✗ unknown flag: --reset\n"))
     obj = parse_object(stalled_hr("a"))
     assert obj is not None
     with pytest.raises(ToolError):
-        recover(TARGET, runner, [obj], strategy=Strategy.RESET, timeout=1, interval=0)
+        recover(conn, [obj], Strategy.RESET, Wait(1, 0))
 
 
 # ---------------------------------------------------------------- install, apply, values
@@ -716,20 +711,47 @@ def test_install_waits_for_each_controller_within_the_timeout(tmp_path: Path) ->
     config = make_config(tmp_path, components_extra=("image-reflector-controller",))
     (tmp_path / "resources" / "flux").mkdir(parents=True)
     (tmp_path / "resources" / "flux" / "gotk-components.yaml").write_text("---\n")
-    runner = make_runner()
-    install(config, TARGET, runner, timeout=300)
-    waits = [list(c) for c in runner.calls[1:]]
+    clock = FakeClock()
+
+    def respond(argv: list[str], _: Any) -> tuple[int, str, str]:
+        if argv[1] == "rollout":
+            clock.advance(61)  # each controller takes a minute and a second to roll out
+        return 0, "", ""
+
+    conn = make_conn(respond, clock=clock)
+    install(config, conn, Wait(300))
+    waits = [list(c) for c in conn.runner.calls[1:]]
     assert waits[0] == ["kubectl", "rollout", "status", "deployment/source-controller", "-n", "flux-system",
                         "--timeout=5m0s", "--context", CANARY]  # fmt: skip
-    assert [w[3] for w in waits] == [
-        "deployment/source-controller", "deployment/kustomize-controller", "deployment/helm-controller",
-        "deployment/notification-controller", "deployment/image-reflector-controller",
-    ]  # fmt: skip
+    assert [(w[3], w[6]) for w in waits] == [
+        ("deployment/source-controller", "--timeout=5m0s"),
+        ("deployment/kustomize-controller", "--timeout=3m59s"),
+        ("deployment/helm-controller", "--timeout=2m58s"),
+        ("deployment/notification-controller", "--timeout=1m57s"),
+        ("deployment/image-reflector-controller", "--timeout=56s"),
+    ]
+    # kubectl answers by itself at its --timeout; it is killed only well after that
+    assert conn.runner.executor.timeouts[1:] == [330, 269, 208, 147, 86]
+
+
+def test_install_dry_run_shows_every_controller_the_whole_timeout(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    (tmp_path / "resources" / "flux").mkdir(parents=True)
+    (tmp_path / "resources" / "flux" / "gotk-components.yaml").write_text("---\n")
+
+    class Busy(FakeClock):
+        def now(self) -> float:  # a loaded machine: every reading is 7s later
+            self.advance(7)
+            return self.time
+
+    conn = make_conn(dry_run=True, clock=Busy())
+    install(config, conn, Wait(90))
+    assert {c[6] for c in conn.runner.calls[1:]} == {"--timeout=1m30s"}  # nothing waited
 
 
 def test_install_without_components_file_names_the_fix(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
-        install(make_config(tmp_path), TARGET, make_runner(), timeout=1)
+        install(make_config(tmp_path), make_conn(), Wait(1))
     assert "resources/flux/gotk-components.yaml is missing" in err.value.lines[0]
     assert "invoke flux.update --components" in err.value.lines[0]
 
@@ -764,21 +786,21 @@ def _values_config(tmp_path: Path) -> Any:
 def test_apply_values_renders_then_applies_from_stdin(tmp_path: Path) -> None:
     config = _values_config(tmp_path)
     rendered = "apiVersion: v1\nkind: ConfigMap\n"
-    runner = make_runner(
+    conn = make_conn(
         lambda argv, _: (
             0,
             rendered if "create" in argv else "configmap/x serverside-applied\n",
             "",
         )
     )
-    apply_values(config, TARGET, runner)
-    assert [list(c) for c in runner.calls] == [
+    apply_values(config, conn)
+    assert [list(c) for c in conn.runner.calls] == [
         ["kubectl", "create", "configmap", "karpenter-helm-values",
          f"--from-file=values.yaml={tmp_path}/config/values/karpenter-canary.yaml",
          "-n", "kube-system", "--dry-run=client", "-o", "yaml", "--context", CANARY],
         ["kubectl", "apply", "--server-side", "-f", "-", "--context", CANARY],
     ]  # fmt: skip
-    assert runner.inputs == [None, rendered]
+    assert conn.runner.executor.inputs == [None, rendered]
 
 
 def test_apply_values_checks_files_and_release_names(tmp_path: Path) -> None:

@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cluster.target import ClusterTarget
 from ..config.model import Config
 from ..errors import CheckFailed
 from ..flux import FILE_GROUPS
-from ..runner import Runner
 from ..tree import YAML_SUFFIXES
+from .connection import Connection
 
 ALL_GROUPS = ("sources", "kustomizations", "helm-releases")  # the order `flux.apply` uses
 
@@ -84,32 +83,33 @@ def check_drift(
 
 
 def apply_groups(
-    config: Config,
-    target: ClusterTarget,
-    runner: Runner,
-    groups: Sequence[str],
-    *,
-    server_dry_run: bool = False,
-    say: Callable[[str], None] = lambda line: None,
+    config: Config, conn: Connection, groups: Sequence[str], *, server_dry_run: bool = False
 ) -> int:
-    """Apply each group in order (one kubectl call each); returns the number of files applied.
+    """Apply each group in order (one kubectl call each), then say how many files went to
+    the cluster; returns that number.
 
     Call `check_drift` first: applying stale generated files would push stale objects."""
     shown_dir = config.display(config.resources_dir)
+    mode = " (server dry run)" if server_dry_run else ""
     total = 0
     for name in groups:
         group = FILE_GROUPS[name]
         found = discover(config.resources_dir, group.prefix)
         for link in found.skipped_links:
-            say(f"skipped symlink {config.display(link)} (symlinks are never applied)")
+            conn.say(f"skipped symlink {config.display(link)} (symlinks are never applied)")
         if not found.files:
-            say(f"no {group.prefix}*.yaml files under {shown_dir}/: nothing to apply for {name}")
+            conn.say(
+                f"no {group.prefix}*.yaml files under {shown_dir}/: nothing to apply for {name}"
+            )
             continue
-        mode = " (server dry run)" if server_dry_run else ""
-        say(f"applying {len(found.files)} {group.prefix}* file(s) to {target.describe()}{mode}")
+        conn.say(
+            f"applying {len(found.files)} {group.prefix}* file(s) to {conn.target.describe()}{mode}"
+        )
         files = [arg for path in found.files for arg in ("-f", str(path))]
-        result = runner.run(target.apply(*files, server_dry_run=server_dry_run))
+        result = conn.runner.run(conn.target.apply(*files, server_dry_run=server_dry_run))
         for line in result.stdout.splitlines():
-            say(f"  {line}")
+            conn.say(f"  {line}")
         total += len(found.files)
+    if not conn.dry_run:
+        conn.say(f"applied {total} file(s) to {conn.target.describe()}{mode}")
     return total

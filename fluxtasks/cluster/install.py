@@ -8,16 +8,17 @@ patches apply too) and refuses clearly when the file is missing.
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 
-from ..cluster.target import ClusterTarget
 from ..config.model import Config
 from ..durations import format_duration
 from ..errors import CheckFailed, CommandFailed, InputError
 from ..flux import DEFAULT_NAMESPACE
-from ..runner import Runner
 from ..tree import KUSTOMIZATION_FILES
+from .connection import Connection, Wait
+
+# `kubectl rollout status --timeout=T` answers by itself after T; its own time limit adds
+# this much, so that kubectl can say why it gave up before it is killed.
+ROLLOUT_GRACE = 30.0
 
 
 def require_components(config: Config) -> None:
@@ -45,33 +46,29 @@ def controllers(config: Config) -> list[str]:
     return [*config.components, *config.components_extra]
 
 
-def install(
-    config: Config,
-    target: ClusterTarget,
-    runner: Runner,
-    *,
-    timeout: float,
-    server_dry_run: bool = False,
-    say: Callable[[str], None] = lambda line: None,
-    clock: Callable[[], float] = time.monotonic,
-) -> None:
-    """Apply the components, then `kubectl rollout status` each controller within `timeout`."""
-    argv = target.apply(*components_source(config), server_dry_run=server_dry_run)
-    result = runner.run(argv)
+def install(config: Config, conn: Connection, wait: Wait, *, server_dry_run: bool = False) -> None:
+    """Apply the components, then `kubectl rollout status` each controller, all of them
+    within `wait.timeout` (kubectl polls by itself: `wait.interval` is not used)."""
+    target, runner = conn.target, conn.runner
+    result = runner.run(target.apply(*components_source(config), server_dry_run=server_dry_run))
     for line in result.stdout.splitlines():
-        say(line)
+        conn.say(line)
     if server_dry_run:
         return
-    deadline = clock() + timeout
+    deadline = conn.clock.now() + wait.timeout
     for name in controllers(config):
-        remaining = max(1, math.ceil(deadline - clock()))
-        wait = target.kubectl(
+        # a dry run waits for nothing: every controller is shown the whole timeout
+        left = wait.timeout if conn.dry_run else deadline - conn.clock.now()
+        seconds = max(1, math.ceil(left))
+        rollout = target.kubectl(
             "rollout", "status", f"deployment/{name}", "-n", DEFAULT_NAMESPACE,
-            f"--timeout={format_duration(remaining * 1_000_000_000)}",
+            f"--timeout={format_duration(seconds * 1_000_000_000)}",
         )  # fmt: skip
         try:
-            runner.run(wait)
+            runner.run(rollout, timeout=seconds + ROLLOUT_GRACE)
         except CommandFailed as exc:
             raise CheckFailed(f"{name} is not ready on {target.describe()}: {exc.detail}") from None
-        if not runner.dry_run:
-            say(f"{name}: deployment ready")
+        if not conn.dry_run:
+            conn.say(f"{name}: deployment ready")
+    if not conn.dry_run:
+        conn.say(f"Flux components installed on {target.describe()}")

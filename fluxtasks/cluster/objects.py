@@ -8,14 +8,19 @@ wait — we wait by reading status ourselves instead.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from ..cluster.target import ClusterTarget
-from ..cluster.watch import WaitResult, wait_for
+from ..durations import parse_duration
 from ..errors import CheckFailed, InputError
 from ..flux import LABEL_RE, SUBDOMAIN_RE, FluxKind
-from ..runner import Runner
+from .connection import Connection, Say, Wait, ignore
+from .target import ClusterTarget
+from .watch import WaitResult, wait_for
+
+# `flux reconcile` waits up to its --timeout (flux's default: 5m) before it answers; its own
+# time limit adds this much, so that flux can say why it gave up before it is killed.
+RECONCILE_TIMEOUT = 300.0
+CALL_GRACE = 30.0
 
 
 def check_names(name: str, namespace: str | None) -> None:
@@ -45,61 +50,47 @@ def failure_lines(stderr: str) -> list[str]:
     ]
 
 
-def suspend(
-    target: ClusterTarget, runner: Runner, kind: FluxKind, name: str, namespace: str
-) -> str:
+def suspend_argv(target: ClusterTarget, kind: FluxKind, name: str, namespace: str) -> list[str]:
+    return target.flux("suspend", *kind.cli, name, "-n", namespace)
+
+
+def resume_argv(
+    target: ClusterTarget, kind: FluxKind, name: str, namespace: str, *, no_wait: bool = True
+) -> list[str]:
+    """`flux resume`, by default with `--wait=false` (we read status ourselves); without it,
+    the command a user can run by hand."""
+    wait = ["--wait=false"] if no_wait else []
+    return target.flux("resume", *kind.cli, name, "-n", namespace, *wait)
+
+
+def suspend(conn: Connection, kind: FluxKind, name: str, namespace: str) -> str:
     """`flux suspend`; a missing object (flux: exit 0) is a CheckFailed here."""
-    result = runner.run(target.flux("suspend", *kind.cli, name, "-n", namespace))
-    _refuse_failures(result.stderr, kind, name, namespace, target)
+    result = conn.runner.run(suspend_argv(conn.target, kind, name, namespace))
+    _refuse_failures(result.stderr, kind, name, namespace, conn.target)
     return f"suspended {kind.kind} {namespace}/{name}"
 
 
-def resume_argv(target: ClusterTarget, kind: FluxKind, name: str, namespace: str) -> list[str]:
-    return target.flux("resume", *kind.cli, name, "-n", namespace, "--wait=false")
-
-
-def resume(
-    target: ClusterTarget,
-    runner: Runner,
-    kind: FluxKind,
-    name: str,
-    namespace: str,
-    *,
-    timeout: float,
-    interval: float,
-    say: Callable[[str], None] = lambda line: None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> WaitResult:
+def resume(conn: Connection, kind: FluxKind, name: str, namespace: str, wait: Wait) -> WaitResult:
     """`flux resume --wait=false`, then wait for Ready by reading status ourselves."""
-    result = runner.run(resume_argv(target, kind, name, namespace))
-    _refuse_failures(result.stderr, kind, name, namespace, target)
-    if not runner.dry_run:
-        say(f"resumed {kind.kind} {namespace}/{name}; waiting for it to become ready")
-    return wait_for(
-        target,
-        runner,
-        [(kind.kind, namespace, name)],
-        timeout=timeout,
-        interval=interval,
-        say=say,
-        clock=clock,
-        sleep=sleep,
-    )
+    result = conn.runner.run(resume_argv(conn.target, kind, name, namespace))
+    _refuse_failures(result.stderr, kind, name, namespace, conn.target)
+    if not conn.dry_run:
+        conn.say(f"resumed {kind.kind} {namespace}/{name}; waiting for it to become ready")
+    return wait_for(conn, [(kind.kind, namespace, name)], wait)
 
 
 def reconcile(
-    target: ClusterTarget,
-    runner: Runner,
+    conn: Connection,
     kind: FluxKind,
     name: str,
     namespace: str,
     *,
     with_source: bool = False,
     timeout: str | None = None,
-    progress: Callable[[str], None] = lambda line: None,
+    progress: Say = ignore,
 ) -> None:
-    """`flux reconcile`, its progress lines passed through; any failure is a CheckFailed."""
+    """`flux reconcile`, its progress lines passed through; any failure is a CheckFailed.
+    `timeout` (a Go duration) is passed on to flux as given."""
     if with_source and kind.kind not in ("HelmRelease", "Kustomization"):
         raise InputError("--with-source applies to helmrelease and kustomization only")
     args = ["reconcile", *kind.cli, name, "-n", namespace]
@@ -107,14 +98,19 @@ def reconcile(
         args.append("--with-source")
     if timeout:
         args += ["--timeout", timeout]
-    argv = target.flux(*args)
     lines: list[str] = []
 
     def collect(line: str) -> None:
         lines.append(line)
         progress(line.rstrip("\n"))
 
-    result = runner.run(argv, ok_codes=range(256), on_stderr=collect)
+    flux_waits = parse_duration(timeout) / 1e9 if timeout else RECONCILE_TIMEOUT
+    result = conn.runner.run(
+        conn.target.flux(*args),
+        ok_codes=range(256),
+        on_stderr=collect,
+        timeout=flux_waits + CALL_GRACE,
+    )
     if result.exit_code == 0:
         return
     failures = failure_lines("".join(lines)) or [f"flux reconcile exited {result.exit_code}"]

@@ -16,29 +16,30 @@ Either way we then wait for Ready by reading status ourselves.
 from __future__ import annotations
 
 import shlex
-import signal
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
-from types import FrameType, TracebackType
+from enum import Enum, StrEnum
 
-from ..cluster.objects import failure_lines
-from ..cluster.status import FluxObject, ObjectKey, Phase, read_status
-from ..cluster.target import ClusterTarget
-from ..cluster.watch import Outcome, wait_for
 from ..durations import format_duration
 from ..errors import CheckFailed, CommandFailed, FluxTasksError, InputError, ToolError
-from ..flux import DEFAULT_NAMESPACE
-from ..runner import Runner
+from ..flux import DEFAULT_NAMESPACE, KINDS
+from ..signals import critical
+from .connection import Connection, Wait
+from .objects import CALL_GRACE, failure_lines, resume_argv, suspend_argv
+from .status import FluxObject, ObjectKey, Phase, read_status
+from .watch import Observation, Outcome, wait_for
 
 # Ready reasons of a release whose install/upgrade failed (Flux <= 2.1 stays there for good).
 FAILURE_REASONS = frozenset({"InstallFailed", "UpgradeFailed"})
+HELM_RELEASE = KINDS["HelmRelease"]
 
-RECOVERED = "recovered"
-STILL_FAILING = "still failing"
-SKIPPED = "skipped"
+
+class RecoveryOutcome(StrEnum):
+    """What happened to one release; the values are the words the summary prints."""
+
+    RECOVERED = "recovered"
+    STILL_FAILING = "still failing"
+    SKIPPED = "skipped"
 
 
 class Strategy(Enum):
@@ -56,12 +57,12 @@ def parse_strategy(text: str) -> Strategy:
 @dataclass(frozen=True)
 class Recovery:
     key: ObjectKey
-    outcome: str  # RECOVERED | STILL_FAILING | SKIPPED
+    outcome: RecoveryOutcome
     detail: str
 
     def describe(self) -> str:
         kind, namespace, name = self.key
-        return f"{self.outcome:<13}  {kind} {namespace}/{name}" + (
+        return f"{self.outcome.value:<13}  {kind} {namespace}/{name}" + (
             f": {self.detail}" if self.detail else ""
         )
 
@@ -85,61 +86,15 @@ def is_failing_release(obj: FluxObject) -> bool:
     )
 
 
-class InterruptShield:
-    """Holds SIGINT/SIGTERM off while a release may be left suspended.
-
-    A signal received inside is remembered and raised as KeyboardInterrupt by `reraise()`
-    once the release has been resumed. (A child process in the terminal's process group
-    still gets Ctrl-C itself; its failure is handled like any other error.)
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
-        self.received: int | None = None
-        self._previous: dict[int, object] = {}
-
-    def _hold(self, signum: int, frame: FrameType | None) -> None:
-        self.received = signum
-
-    def __enter__(self) -> InterruptShield:
-        if threading.current_thread() is threading.main_thread():
-            for signum in self.SIGNALS:
-                self._previous[signum] = signal.signal(signum, self._hold)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        for signum, handler in self._previous.items():
-            # None: a handler not installed from Python; the default is the honest fallback
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)  # type: ignore[arg-type]
-        self._previous.clear()
-
-    def reraise(self) -> None:
-        if self.received is not None:
-            raise KeyboardInterrupt
-
-
-def _resume_command(target: ClusterTarget, name: str, namespace: str) -> str:
-    return shlex.join(target.flux("resume", "helmrelease", name, "-n", namespace))
-
-
-def suspend_then_resume(
-    target: ClusterTarget, runner: Runner, name: str, namespace: str, say: Callable[[str], None]
-) -> str | None:
-    """Suspend then resume one release; the resume runs whatever happened to the suspend.
-    Returns a problem to report, or None."""
-    suspend_argv = target.flux("suspend", "helmrelease", name, "-n", namespace)
-    resume_argv = target.flux("resume", "helmrelease", name, "-n", namespace, "--wait=false")
+def suspend_then_resume(conn: Connection, name: str, namespace: str) -> str | None:
+    """Suspend then resume one release; the resume runs whatever happened to the suspend,
+    Ctrl-C included (held until the release is resumed). Returns a problem to report, or None."""
+    runner, say = conn.runner, conn.say
     shown = f"HelmRelease {namespace}/{name}"
     problem: str | None = None
-    with InterruptShield() as shield:
+    with critical() as section:
         try:
-            result = runner.run(suspend_argv)
+            result = runner.run(suspend_argv(conn.target, HELM_RELEASE, name, namespace))
             failures = failure_lines(result.stderr)
             if failures:
                 problem = f"suspend failed: {failures[-1]}"
@@ -148,56 +103,50 @@ def suspend_then_resume(
         except CommandFailed as exc:
             problem = f"suspend failed: {exc.lines[0]}"
         finally:
-            why = "interrupted" if shield.received is not None else problem
-            resume_problem = _resume(runner, resume_argv)
+            why = "interrupted" if section.pending is not None else problem
+            resume_problem = _resume(conn, name, namespace)
             if resume_problem is not None:
+                by_hand = resume_argv(conn.target, HELM_RELEASE, name, namespace, no_wait=False)
                 say(
                     f"{shown} may still be suspended ({resume_problem}); resume it with: "
-                    f"{_resume_command(target, name, namespace)}"
+                    f"{shlex.join(by_hand)}"
                 )
                 problem = f"still suspended: {resume_problem}"
             elif why is not None:
                 say(f"resumed {shown}, which this task had suspended ({why})")
             elif not runner.dry_run:
                 say(f"resumed {shown}")
-    shield.reraise()
     return problem
 
 
-def _resume(runner: Runner, argv: list[str]) -> str | None:
+def _resume(conn: Connection, name: str, namespace: str) -> str | None:
     try:
-        result = runner.run(argv)
+        result = conn.runner.run(resume_argv(conn.target, HELM_RELEASE, name, namespace))
     except FluxTasksError as exc:
         return exc.lines[0]
     failures = failure_lines(result.stderr)
     return failures[-1] if failures else None
 
 
-def reset(
-    target: ClusterTarget,
-    runner: Runner,
-    name: str,
-    namespace: str,
-    timeout: float,
-    say: Callable[[str], None],
-) -> str | None:
+def reset(conn: Connection, name: str, namespace: str, timeout: float) -> str | None:
     """`flux reconcile helmrelease --reset`; its verdict is read from status afterwards."""
-    argv = target.flux(
+    flux_waits = int(max(timeout, 1.0))
+    argv = conn.target.flux(
         "reconcile", "helmrelease", name, "-n", namespace, "--reset",
-        "--timeout", format_duration(int(max(timeout, 1.0)) * 1_000_000_000),
+        "--timeout", format_duration(flux_waits * 1_000_000_000),
     )  # fmt: skip
-    result = runner.run(argv, ok_codes=range(256))
+    result = conn.runner.run(argv, ok_codes=range(256), timeout=flux_waits + CALL_GRACE)
     failures = failure_lines(result.stderr)
     if result.exit_code == 0:
-        if not runner.dry_run:
-            say(f"reset HelmRelease {namespace}/{name}")
+        if not conn.dry_run:
+            conn.say(f"reset HelmRelease {namespace}/{name}")
         return None
     if any("unknown flag: --reset" in f for f in failures):
         raise ToolError(
             "this flux CLI has no `reconcile --reset` (needs Flux >= v2.2): use --strategy suspend-resume"
         )
     detail = failures[-1] if failures else f"exit code {result.exit_code}"
-    say(f"flux reconcile --reset of HelmRelease {namespace}/{name}: {detail}")
+    conn.say(f"flux reconcile --reset of HelmRelease {namespace}/{name}: {detail}")
     return None
 
 
@@ -213,78 +162,66 @@ def select_failing(
         if not is_failing_release(obj):
             continue
         if obj.suspended:
-            skipped.append(Recovery(obj.key, SKIPPED, "suspended by someone else; left alone"))
+            left_alone = "suspended by someone else; left alone"
+            skipped.append(Recovery(obj.key, RecoveryOutcome.SKIPPED, left_alone))
         else:
             chosen.append(obj)
     return chosen, skipped
 
 
 def recover(
-    target: ClusterTarget,
-    runner: Runner,
-    releases: Sequence[FluxObject],
-    *,
-    strategy: Strategy,
-    timeout: float,
-    interval: float,
-    say: Callable[[str], None] = lambda line: None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    conn: Connection, releases: Sequence[FluxObject], strategy: Strategy, wait: Wait
 ) -> list[Recovery]:
     """Kick every release with `strategy`, then wait for all of them together."""
     problems: dict[ObjectKey, str] = {}
     handled_before: dict[ObjectKey, str | None] = {}
     for obj in releases:
         if strategy is Strategy.SUSPEND_RESUME:
-            problem = suspend_then_resume(target, runner, obj.name, obj.namespace, say)
+            problem = suspend_then_resume(conn, obj.name, obj.namespace)
         else:
             handled_before[obj.key] = obj.last_handled_reconcile_at
-            problem = reset(target, runner, obj.name, obj.namespace, timeout, say)
+            problem = reset(conn, obj.name, obj.namespace, wait.timeout)
         if problem is not None:
             problems[obj.key] = problem
     waiting = [obj.key for obj in releases if obj.key not in problems]
-    results = {key: Recovery(key, STILL_FAILING, problem) for key, problem in problems.items()}
+    failing = RecoveryOutcome.STILL_FAILING
+    results = {key: Recovery(key, failing, problem) for key, problem in problems.items()}
     if waiting:
         try:
             waited = wait_for(
-                target, runner, waiting, timeout=timeout, interval=interval, stop_on_failure=False,
-                handled_before=handled_before, say=say, clock=clock, sleep=sleep,
-            )  # fmt: skip
+                conn, waiting, wait, stop_on_failure=False, handled_before=handled_before
+            )
         except KeyboardInterrupt:
-            say("interrupted while waiting; every release this task suspended was already resumed")
+            conn.say(
+                "interrupted while waiting; every release this task suspended was already resumed"
+            )
             raise
         if waited.outcome is Outcome.DRY_RUN:
             return []
         for key in waiting:
-            obs = waited.final[key]
-            if obs.phase == Phase.READY.value:
-                results[key] = Recovery(key, RECOVERED, obs.ready_message or obs.message)
-            elif obs.phase == Phase.FAILED.value:
-                detail = "; ".join(m for m in (obs.message, obs.ready_message) if m)
-                results[key] = Recovery(key, STILL_FAILING, detail)
-            else:
-                limit = format_duration(int(timeout * 1_000_000_000))
-                results[key] = Recovery(
-                    key, STILL_FAILING, f"not ready after {limit}: {obs.phase} - {obs.message}"
-                )
+            results[key] = _settled(key, waited.final[key], wait)
     return [results[obj.key] for obj in releases]
 
 
+def _settled(key: ObjectKey, obs: Observation, wait: Wait) -> Recovery:
+    if obs.phase is Phase.READY:
+        return Recovery(key, RecoveryOutcome.RECOVERED, obs.ready_message or obs.message)
+    if obs.phase is Phase.FAILED:
+        detail = "; ".join(m for m in (obs.message, obs.ready_message) if m)
+        return Recovery(key, RecoveryOutcome.STILL_FAILING, detail)
+    limit = format_duration(int(wait.timeout * 1_000_000_000))
+    return Recovery(
+        key,
+        RecoveryOutcome.STILL_FAILING,
+        f"not ready after {limit}: {obs.phase.value} - {obs.message}",
+    )
+
+
 def recover_release(
-    target: ClusterTarget,
-    runner: Runner,
-    name: str,
-    namespace: str | None,
-    *,
-    strategy: Strategy,
-    timeout: float,
-    interval: float,
-    say: Callable[[str], None] = lambda line: None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    conn: Connection, name: str, namespace: str | None, strategy: Strategy, wait: Wait
 ) -> list[Recovery]:
     """Recover one named release. Without a namespace, the only release of that name wins."""
-    snapshot = read_status(target, runner)
+    snapshot = read_status(conn)
     if namespace is None:
         found = sorted(
             o.namespace for o in snapshot.objects if o.kind == "HelmRelease" and o.name == name
@@ -296,53 +233,50 @@ def recover_release(
         namespace = found[0] if found else DEFAULT_NAMESPACE
     key: ObjectKey = ("HelmRelease", namespace, name)
     obj = snapshot.get(key)
-    if runner.dry_run:
+    if conn.dry_run:
         obj = FluxObject("HelmRelease", namespace, name)
     elif obj is None:
-        raise CheckFailed(f"HelmRelease {namespace}/{name} not found on {target.describe()}")
+        raise CheckFailed(f"HelmRelease {namespace}/{name} not found on {conn.target.describe()}")
     elif obj.suspended:
         raise CheckFailed(
             f"HelmRelease {namespace}/{name} is suspended, and recover-hr only resumes what it suspended "
             f"itself: resume it with `invoke flux.resume helmrelease {name} -n {namespace}`"
         )
     elif obj.health.phase is Phase.READY:
-        return [Recovery(key, SKIPPED, "already ready; nothing to do")]
-    return recover(
-        target, runner, [obj], strategy=strategy, timeout=timeout, interval=interval,
-        say=say, clock=clock, sleep=sleep,
-    )  # fmt: skip
+        return [Recovery(key, RecoveryOutcome.SKIPPED, "already ready; nothing to do")]
+    return recover(conn, [obj], strategy, wait)
 
 
 def recover_all_failed(
-    target: ClusterTarget,
-    runner: Runner,
-    namespace: str | None,
-    *,
-    strategy: Strategy,
-    timeout: float,
-    interval: float,
-    say: Callable[[str], None] = lambda line: None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    conn: Connection, namespace: str | None, strategy: Strategy, wait: Wait
 ) -> list[Recovery]:
     """Recover every failing release (one namespace, or all); healthy ones are not touched."""
-    snapshot = read_status(target, runner)
-    if runner.dry_run:
-        say(
+    snapshot = read_status(conn)
+    if conn.dry_run:
+        conn.say(
             f"dry run: every failing HelmRelease that read finds would be recovered ({strategy.value})"
         )
         return []
     chosen, skipped = select_failing(snapshot.objects, namespace)
     for item in skipped:
-        say(item.describe())
+        conn.say(item.describe())
     if not chosen:
         return skipped
-    say("recovering: " + ", ".join(f"{o.namespace}/{o.name}" for o in chosen))
-    return skipped + recover(
-        target, runner, chosen, strategy=strategy, timeout=timeout, interval=interval,
-        say=say, clock=clock, sleep=sleep,
-    )  # fmt: skip
+    conn.say("recovering: " + ", ".join(f"{o.namespace}/{o.name}" for o in chosen))
+    return skipped + recover(conn, chosen, strategy, wait)
 
 
-def summary_failed(results: Sequence[Recovery]) -> bool:
-    return any(r.outcome == STILL_FAILING for r in results)
+def report(conn: Connection, results: Sequence[Recovery], namespace: str | None) -> None:
+    """Say a summary line per release; CheckFailed when any is still failing."""
+    if not results and not conn.dry_run:
+        where = f"namespace {namespace}" if namespace else "any namespace"
+        conn.say(
+            f"no failing HelmRelease in {where} on {conn.target.describe()}: nothing to recover"
+        )
+    if results:
+        conn.say("summary:")
+    for result in results:
+        conn.say("  " + result.describe())
+    failing = sum(1 for r in results if r.outcome is RecoveryOutcome.STILL_FAILING)
+    if failing:
+        raise CheckFailed(f"{failing} HelmRelease(s) still failing on {conn.target.describe()}")

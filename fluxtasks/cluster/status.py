@@ -17,14 +17,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .._data import as_int, as_mapping, as_mappings, as_text, dig
-from ..cluster.target import ClusterTarget
-from ..errors import CheckFailed, CommandFailed, ToolError
+from ..errors import EXIT_TIMEOUT, CheckFailed, CommandFailed, CommandTimedOut, ToolError
 from ..flux import KINDS, SOURCE_KINDS
-from ..runner import Runner
+from .connection import Connection
+from .target import ClusterTarget
 
 # plural.group of every Flux kind we report, in the order of the `kubectl get` argument
 # and of the table's undeclared rows.
@@ -36,15 +36,24 @@ REPORTED_KINDS = tuple(STATUS_RESOURCES.values())
 ObjectKey = tuple[str, str, str]  # (kind, namespace, name), as Config.declared() yields
 
 
-class Phase(Enum):
+class Phase(StrEnum):
+    """An object's state as reports print it."""
+
     READY = "ready"
     IN_PROGRESS = "in progress"
     FAILED = "failed"
     TERMINATING = "terminating"
+    MISSING = "missing"  # not in the cluster (never a result of `classify`)
+
+
+class StatusTimedOut(CheckFailed, code=EXIT_TIMEOUT):
+    """kubectl gave no answer within its time limit: a failed poll that waits may retry."""
 
 
 @dataclass(frozen=True)
 class Health:
+    """An object's kstatus phase, and the message that explains it."""
+
     phase: Phase
     message: str
 
@@ -223,10 +232,16 @@ def status_argv(target: ClusterTarget) -> list[str]:
     return target.kubectl("get", ",".join(STATUS_RESOURCES), "-A", "-o", "json")
 
 
-def read_status(target: ClusterTarget, runner: Runner) -> Snapshot:
-    """One poll. Under dry-run the argv is printed and an empty snapshot returned."""
+def read_status(conn: Connection, *, timeout: float | None = None) -> Snapshot:
+    """One poll, killed after `timeout` seconds (default: the runner's limit). Under dry-run
+    the argv is printed and an empty snapshot returned."""
+    target = conn.target
     try:
-        result = runner.run(status_argv(target), read_only=True)
+        result = conn.runner.run(status_argv(target), timeout=timeout)
+    except CommandTimedOut as exc:
+        raise StatusTimedOut(
+            f"cannot read Flux objects from {target.describe()}: {exc.detail}"
+        ) from None
     except CommandFailed as exc:
         if "doesn't have a resource type" in exc.stderr:
             raise CheckFailed(
@@ -236,7 +251,7 @@ def read_status(target: ClusterTarget, runner: Runner) -> Snapshot:
         raise CheckFailed(
             f"cannot read Flux objects from {target.describe()}: {exc.detail}"
         ) from None
-    if runner.dry_run:
+    if conn.dry_run:
         return Snapshot()
     return parse_list(result.stdout)
 
@@ -270,7 +285,7 @@ class StatusRow:
                 kind,
                 f"{namespace}/{name}",
                 "-",
-                "missing",
+                Phase.MISSING.value,
                 "-",
                 "-",
                 "not found in the cluster",
@@ -323,3 +338,21 @@ def format_table(rows: Sequence[StatusRow]) -> list[str]:
         padded = "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True))
         lines.append(f"{padded}  {r[-1]}".rstrip())
     return lines
+
+
+def show_status(conn: Connection, declared: Iterable[ObjectKey], shown_config: str) -> None:
+    """`flux.status`: one read, then the table and a summary line through `conn.say`;
+    CheckFailed when a declared object is not ready. A dry run only shows the read."""
+    snapshot = read_status(conn)
+    if conn.dry_run:
+        return
+    rows = status_rows(declared, snapshot)
+    for line in format_table(rows):
+        conn.say(line)
+    mine = [row for row in rows if row.declared]
+    bad = sum(1 for row in mine if not row.ok)
+    conn.say(f"* declared in {shown_config}: {len(mine) - bad} of {len(mine)} ready")
+    if bad:
+        raise CheckFailed(
+            f"{bad} of {len(mine)} declared object(s) not ready on {conn.target.describe()}"
+        )

@@ -89,7 +89,7 @@ def connect(
     if context:
         return ClusterTarget(selected.name, context, kubeconfig)
     try:
-        result = runner.run(current_context_argv(kubeconfig), read_only=True)
+        result = runner.run(current_context_argv(kubeconfig))
     except CommandFailed as exc:
         raise ClusterSelectionError(
             f"cannot read the current kube context ({exc.detail}): "

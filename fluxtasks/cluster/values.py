@@ -9,14 +9,13 @@ and applied server-side from stdin — no shell pipe.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cluster.target import ClusterTarget
 from ..config.model import Config, HelmRelease
 from ..errors import InputError
-from ..runner import Runner
+from .connection import Connection
+from .target import ClusterTarget
 
 VALUES_KEY = "values.yaml"
 
@@ -67,25 +66,20 @@ def render_argv(target: ClusterTarget, push: ValuesPush) -> list[str]:
 
 
 def apply_values(
-    config: Config,
-    target: ClusterTarget,
-    runner: Runner,
-    *,
-    release: str | None = None,
-    server_dry_run: bool = False,
-    say: Callable[[str], None] = lambda line: None,
+    config: Config, conn: Connection, *, release: str | None = None, server_dry_run: bool = False
 ) -> list[ValuesPush]:
     """Render and server-side apply each values ConfigMap; returns what was pushed."""
+    target, runner = conn.target, conn.runner
     pushes = plan_values(config, target.cluster, release)
     if not pushes:
-        say("no HelmRelease declares clusterValues: nothing to push")
+        conn.say("no HelmRelease declares clusterValues: nothing to push")
     for push in pushes:
         rendered = runner.run(render_argv(target, push)).stdout
         result = runner.run(target.apply("-f", "-", server_dry_run=server_dry_run), input=rendered)
         for line in result.stdout.splitlines():
-            say(line)
+            conn.say(line)
         if not runner.dry_run:
-            say(
+            conn.say(
                 f"pushed {config.display(push.file)} to ConfigMap {push.namespace}/{push.config_map} "
                 f"(key {VALUES_KEY}) of HelmRelease {push.release.name} on {target.describe()}"
             )
