@@ -4,10 +4,9 @@ from pathlib import Path
 
 from invoke import Collection
 
-from fluxtasks import tasks as flux_tasks
+from fluxtasks.tasks import flux
 
 ns = Collection()
-flux = Collection.from_module(flux_tasks, name="flux")
 # Paths in the config are relative to the folder that holds config/; the default
 # config sits next to this file. INVOKE_FLUX_CONFIG=path overrides it.
 flux.configure({"flux": {"config": str(Path(__file__).resolve().parent / "config" / "flux.yaml")}})

@@ -556,7 +556,7 @@ def test_ctrl_c_while_reporting_after_the_write_is_not_called_interrupted(
     from invoke.config import Config as InvokeConfig
     from invoke.context import Context
 
-    from fluxtasks import tasks
+    from fluxtasks.tasks import generate
 
     tree = fresh_copy(stale, tmp_path / "t")
     printed: list[str] = []
@@ -566,8 +566,8 @@ def test_ctrl_c_while_reporting_after_the_write_is_not_called_interrupted(
         if len(printed) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(tasks, "_say", interrupted_say)
-    tasks.update.body(Context(InvokeConfig(overrides={"flux": {"config": str(tree.config)}})))
+    monkeypatch.setattr(generate, "say", interrupted_say)
+    generate.update.body(Context(InvokeConfig(overrides={"flux": {"config": str(tree.config)}})))
     assert capsys.readouterr().err.splitlines()[-1] == (
         "interrupted while reporting: every change was already written"
     )

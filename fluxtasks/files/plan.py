@@ -54,6 +54,14 @@ class Plan:
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
 
+    def report(self) -> list[str]:
+        """What applying the plan did: a line per changed file, then the counts."""
+        verbs = {Action.CREATE: "wrote", Action.UPDATE: "updated", Action.DELETE: "pruned"}
+        lines = [f"{verbs[c.action]} {self.shown_dir}/{c.path}" for c in self.pending]
+        written = self.count(Action.CREATE) + self.count(Action.UPDATE)
+        unchanged, pruned = self.count(Action.UNCHANGED), self.count(Action.DELETE)
+        return [*lines, f"{written} written, {unchanged} unchanged, {pruned} pruned"]
+
     def diff(self) -> str:
         """A unified diff of every pending change, paths shown under resources_dir."""
         chunks: list[str] = []

@@ -1,0 +1,58 @@
+"""Tasks that read the tree without a cluster: `flux.validate` and `flux.import`."""
+
+from __future__ import annotations
+
+from invoke.context import Context
+from invoke.tasks import task
+
+from ..errors import CheckFailed
+from ._edge import config_path, edge, out, say, warn
+
+
+@task(help={"verbose": "Echo every kubectl command before it runs."})
+@edge
+def validate(c: Context, verbose: bool = False) -> None:
+    """Offline checks: config, generated files, kustomize builds, CRD schemas, deployment, references.
+
+    Every problem is printed, one line each; exit 1 on any error (warnings do not fail),
+    2 when kubectl is needed to build a folder and missing. No cluster, no flux CLI.
+    """
+    from ..errors import ToolError
+    from ..offline.validate import validate as run_checks
+    from ..runner import Runner
+
+    report = run_checks(config_path(c), Runner(echo=verbose))
+    for line in report.warnings:
+        warn(line)
+    say(report.summary())
+    if report.missing_tool:
+        raise ToolError(*report.errors, report.missing_tool)
+    if report.errors:
+        raise CheckFailed(*report.errors)
+
+
+@task(
+    name="import",
+    help={
+        "write": "Write the config instead of printing it (refused while a generated file cannot be imported).",
+        "force": "With --write, replace an existing config/flux.yaml (its clusters and output settings are kept).",
+    },
+)
+@edge
+def import_config(c: Context, write: bool = False, force: bool = False) -> None:
+    """Rebuild config/flux.yaml from the generated flux-*.yaml files (migration from the bash script).
+
+    Prints the config on stdout (notes on stderr) unless --write. Exit 4 when a file that
+    carries the generated marker cannot be imported: update would delete it.
+    """
+    from ..files.atomic import write_text
+    from ..offline.import_report import refuse_overwrite, report_import
+    from ..offline.importer import import_tree, shown_config
+
+    path = config_path(c)
+    refuse_overwrite(path, shown_config(path), write=write, force=force)
+    result = import_tree(path)
+    written = report_import(result, write=write, say=say, warn=warn, out=out)
+    if written is not None:
+        write_text(path, result.text, result.shown_config)
+        say(written)
