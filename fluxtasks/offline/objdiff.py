@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .._data import as_mapping, as_text, dig
+from .._data import as_text, dig
 from ..yamlio.emit import dump
 
 
@@ -130,10 +130,3 @@ def keyed(objects: Iterable[tuple[Mapping[str, Any], str]]) -> dict[ObjectKey, O
         if key is not None:
             out[key] = Obj(key, canonical_text(data), where)
     return out
-
-
-def list_items(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The objects of one document: a `kind: List` holds its objects under `items`."""
-    if as_text(data.get("kind")).endswith("List") and isinstance(data.get("items"), list):
-        return [as_mapping(item) for item in data["items"] if isinstance(item, dict)]
-    return [data]
