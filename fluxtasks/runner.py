@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, Protocol, TextIO
 
 from .errors import CommandFailed, CommandTimedOut, ToolError
@@ -142,10 +142,10 @@ class ShExecutor:
         self,
         argv: Sequence[str],
         *,
-        input: str | None,
-        timeout: float | None,
-        on_stdout: LineSink | None,
-        on_stderr: LineSink | None,
+        input: str | None = None,
+        timeout: float | None = None,
+        on_stdout: LineSink | None = None,
+        on_stderr: LineSink | None = None,
     ) -> Result:
         import sh  # imported here: it pulls in asyncio, which `invoke --list` need not pay for
 
@@ -268,12 +268,7 @@ class _Relay:
             signal.signal(signum, signal.SIG_DFL)
             signal.raise_signal(signum)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         try:
             self._pass_held()  # the command could not be started: handle them as before
         finally:

@@ -88,9 +88,8 @@ def test_a_command_killed_by_a_signal_has_its_negative_number() -> None:
 
 
 def test_environment_is_copied_and_can_be_replaced() -> None:
-    result = ShExecutor(env={**os.environ, "FLUXTASKS_PROBE": "x y"}).run(
-        ["sh", "-c", 'echo "$FLUXTASKS_PROBE"'], input=None, timeout=30, on_stdout=None, on_stderr=None
-    )  # fmt: skip
+    executor = ShExecutor(env={**os.environ, "FLUXTASKS_PROBE": "x y"})
+    result = executor.run(["sh", "-c", 'echo "$FLUXTASKS_PROBE"'], timeout=30)
     assert result.stdout == "x y\n"
 
 

@@ -51,14 +51,6 @@ class StatusTimedOut(CheckFailed, code=EXIT_TIMEOUT):
 
 
 @dataclass(frozen=True)
-class Health:
-    """An object's kstatus phase, and the message that explains it."""
-
-    phase: Phase
-    message: str
-
-
-@dataclass(frozen=True)
 class Condition:
     type: str
     status: str  # "True" | "False" | "Unknown"
@@ -104,6 +96,14 @@ class FluxObject:
         """The Ready condition's status as `flux get` shows it ("False" when there is none)."""
         ready = self.condition("Ready")
         return ready.status if ready else "False"
+
+
+@dataclass(frozen=True)
+class Health:
+    """An object's kstatus phase, and the message that explains it."""
+
+    phase: Phase
+    message: str
 
 
 def classify(obj: FluxObject) -> Health:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from invoke.context import Context
 
@@ -21,33 +25,55 @@ OBJECT_HELP = {
 }
 
 
-def _open(
-    c: Context, opts: ClusterOptions, kind: str, resource: str, namespace: str | None
-) -> tuple[Connection, FluxKind, str]:
+@dataclass(frozen=True)
+class ObjectArgs:
+    """KIND RESOURCE [-n NAMESPACE], as given."""
+
+    kind: str
+    resource: str
+    namespace: str | None = None
+
+
+def one_object(body: Callable[..., None]) -> Callable[..., None]:
+    """Under `cluster_task`: Invoke is shown KIND and RESOURCE (positional) and --namespace
+    first, then the body's own parameters; the body gets the three as one ObjectArgs."""
+
+    def run(
+        c: Context, kind: str, resource: str, namespace: str | None = None, **kwargs: Any
+    ) -> None:
+        body(c, ObjectArgs(kind, resource, namespace), **kwargs)
+
+    leading = list(inspect.signature(run).parameters.values())[:4]
+    own = list(inspect.signature(body).parameters.values())[2:]
+    functools.update_wrapper(run, body)
+    run.__dict__["__signature__"] = inspect.Signature([*leading, *own])
+    return run
+
+
+def _open(c: Context, opts: ClusterOptions, obj: ObjectArgs) -> tuple[Connection, FluxKind, str]:
     """Connect, with an unknown KIND or a name no Kubernetes object can have refused
     (exit 4) before the cluster is touched; then the kind and the namespace to use."""
     from ..cluster.objects import check_names, declared_namespace
     from ..flux import DEFAULT_NAMESPACE, resolve_kind
 
     def check(config: Config, cluster: str) -> None:
-        resolve_kind(kind)
-        check_names(resource, namespace)
+        resolve_kind(obj.kind)
+        check_names(obj.resource, obj.namespace)
 
     config, conn = open_connection(c, opts, ("kubectl", "flux"), check)
-    flux_kind = resolve_kind(kind)
-    found = namespace or declared_namespace(config.declared(), flux_kind.kind, resource)
-    return conn, flux_kind, found or DEFAULT_NAMESPACE
+    kind = resolve_kind(obj.kind)
+    found = obj.namespace or declared_namespace(config.declared(), kind.kind, obj.resource)
+    return conn, kind, found or DEFAULT_NAMESPACE
 
 
 @cluster_task(**OBJECT_HELP)
-def suspend(
-    c: Context, kind: str, resource: str, namespace: str | None = None, *, opts: ClusterOptions
-) -> None:
+@one_object
+def suspend(c: Context, obj: ObjectArgs, *, opts: ClusterOptions) -> None:
     """Suspend one Flux object (flux suspend); a missing object is exit 1."""
     from ..cluster.objects import suspend as suspend_object
 
-    conn, flux_kind, ns = _open(c, opts, kind, resource, namespace)
-    message = suspend_object(conn, flux_kind, resource, ns)
+    conn, kind, namespace = _open(c, opts, obj)
+    message = suspend_object(conn, kind, obj.resource, namespace)
     if not opts.dry_run:
         say(message)
 
@@ -57,15 +83,9 @@ def suspend(
     timeout="How long to wait for Ready after resuming (Go duration); exit 124 after. Default 5m.",
     interval="Time between status polls (Go duration). Default 2s.",
 )
+@one_object
 def resume(
-    c: Context,
-    kind: str,
-    resource: str,
-    namespace: str | None = None,
-    timeout: str = "5m",
-    interval: str = "2s",
-    *,
-    opts: ClusterOptions,
+    c: Context, obj: ObjectArgs, timeout: str = "5m", interval: str = "2s", *, opts: ClusterOptions
 ) -> None:
     """Resume one Flux object, then wait for Ready by reading its status (exit 1 if it fails)."""
     from ..cluster.connection import Wait
@@ -73,8 +93,8 @@ def resume(
     from ..cluster.watch import report_outcome
 
     wait = Wait(seconds(timeout, "--timeout"), seconds(interval, "--interval"))
-    conn, flux_kind, ns = _open(c, opts, kind, resource, namespace)
-    report_outcome(resume_object(conn, flux_kind, resource, ns, wait), timeout, say)
+    conn, kind, namespace = _open(c, opts, obj)
+    report_outcome(resume_object(conn, kind, obj.resource, namespace, wait), timeout, say)
 
 
 @cluster_task(
@@ -82,11 +102,10 @@ def resume(
     with_source="Reconcile the object's source first (helmrelease and kustomization only).",
     timeout="Passed to flux as --timeout (Go duration); flux's default is 5m.",
 )
+@one_object
 def reconcile(
     c: Context,
-    kind: str,
-    resource: str,
-    namespace: str | None = None,
+    obj: ObjectArgs,
     with_source: bool = False,
     timeout: str | None = None,
     *,
@@ -97,7 +116,7 @@ def reconcile(
 
     if timeout is not None:
         seconds(timeout, "--timeout")
-    conn, flux_kind, ns = _open(c, opts, kind, resource, namespace)
+    conn, kind, namespace = _open(c, opts, obj)
     reconcile_object(
-        conn, flux_kind, resource, ns, with_source=with_source, timeout=timeout, progress=warn
+        conn, kind, obj.resource, namespace, with_source=with_source, timeout=timeout, progress=warn
     )
