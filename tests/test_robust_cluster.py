@@ -192,6 +192,58 @@ def test_printed_resume_command_works_as_is_even_with_an_odd_kubeconfig(env: Env
     assert "suspend" not in env.fake.obj("HelmRelease", "kube-system", "karpenter")["spec"]  # type: ignore[index]
 
 
+# ---------------------------------------------------------------- kubectl hanging
+
+
+def ended(pid: int) -> bool:
+    """Gone, or a zombie nobody has reaped yet: either way it runs no more."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def test_watch_returns_at_its_timeout_while_kubectl_hangs(env: Env) -> None:
+    """A poll may only take the time left of the wait: a kubectl get that hangs (with a child
+    of its own, like a kubeconfig credential plugin) is killed with its whole process group
+    at the deadline, and the watch ends as a timeout with what the last good poll saw."""
+    env.fake.seed(replace(declared_ready(), in_progress("Kustomization", "apps")))
+    hang = {"FLUXTASKS_FAKE_HANG": "kubectl get", "FLUXTASKS_FAKE_HANG_SKIP": "1",
+            "FLUXTASKS_FAKE_HANG_AT": "start", "FLUXTASKS_FAKE_HANG_CHILD": "1"}  # fmt: skip
+    result = env.run(*WATCH, "--timeout", "1s", env=hang)  # a hang outlives the run's 60s limit
+    assert result.returncode == 124, result.stderr
+    no_traceback(result)
+    assert result.stderr.splitlines() == [
+        "timed out after 1s; still pending:",
+        "  Kustomization flux-system/apps: in progress - generation 2 not yet observed (observed: 1)",
+    ]
+    assert env.fake.calls() == [CC, GET, GET]
+    hung = [int(pid) for pid in env.fake.marker.read_text().split()]
+    assert len(hung) == 2 and all(ended(pid) for pid in hung), hung
+
+
+def test_a_command_outliving_the_configured_limit_is_exit_124_naming_the_cluster(env: Env) -> None:
+    """Outside a wait each command gets the runner's limit, which Invoke's config
+    `flux.command_timeout` (here INVOKE_FLUX_COMMAND_TIMEOUT) replaces."""
+    env.fake.seed(declared_ready())
+    hang = {"FLUXTASKS_FAKE_HANG": "kubectl get", "FLUXTASKS_FAKE_HANG_AT": "start"}
+    result = env.run("flux.status", "--cluster", "canary", env={**hang, "INVOKE_FLUX_COMMAND_TIMEOUT": "1s"})
+    assert result.returncode == 124
+    assert result.stderr == (
+        f"cannot read Flux objects from cluster canary (context {CANARY}): no answer within 1s; killed\n"
+    )
+    assert all(ended(int(pid)) for pid in env.fake.marker.read_text().split())
+
+
+def test_an_invalid_command_timeout_is_exit_4_before_the_cluster(env: Env) -> None:
+    env.fake.seed(declared_ready())
+    result = env.run("flux.status", "--cluster", "canary", env={"INVOKE_FLUX_COMMAND_TIMEOUT": "soon"})
+    assert result.returncode == 4
+    assert result.stderr == "flux.command_timeout: invalid duration 'soon' (Go form, e.g. 30s, 5m, 1h30m)\n"
+    assert env.fake.calls() == []
+
+
 # ---------------------------------------------------------------- Ctrl-C
 
 

@@ -31,3 +31,6 @@ flux = Collection(
     recover.recover_hr,
     recover.recover_failed,
 )
+# Settings read from Invoke's config (a key must exist for INVOKE_FLUX_* to set it):
+# `flux.config` (set by the root tasks.py) and `flux.command_timeout` (see _edge.runner).
+flux.configure({"flux": {"command_timeout": None}})

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from invoke.context import Context
 from invoke.tasks import Task, task
 
-from ._edge import edge, load, say
+from ._edge import edge, load, runner, say
 
 if TYPE_CHECKING:
     from ..cluster.connection import Connection
@@ -66,22 +66,6 @@ def cluster_task(
     return make
 
 
-def seconds(text: str, option: str) -> float:
-    """A Go duration option in seconds; InputError (exit 4) naming the option otherwise."""
-    from ..durations import parse_duration
-    from ..errors import InputError
-
-    try:
-        value = parse_duration(text) / 1e9
-    except ValueError:
-        raise InputError(
-            f"{option}: invalid duration {text!r} (Go form, e.g. 30s, 5m, 1h30m)"
-        ) from None
-    if value < 0:
-        raise InputError(f"{option}: must not be negative, got {text!r}")
-    return value
-
-
 def open_connection(
     c: Context,
     opts: ClusterOptions,
@@ -93,17 +77,16 @@ def open_connection(
     reported before anything touches a cluster."""
     from ..cluster.connection import Connection
     from ..cluster.target import connect, select_cluster
-    from ..runner import Runner
 
     config = load(c)
     selected = select_cluster(config, opts.cluster, os.environ)  # exit 3 before anything else
     if precheck is not None:
         precheck(config, selected.name)
-    runner = Runner(dry_run=opts.dry_run)
+    commands = runner(c, dry_run=opts.dry_run)
     if not opts.dry_run:
         for tool in tools:
-            runner.which(tool)
+            commands.which(tool)
     target = connect(
-        config, runner, cluster=opts.cluster, context=opts.context, kubeconfig=opts.kubeconfig
+        config, commands, cluster=opts.cluster, context=opts.context, kubeconfig=opts.kubeconfig
     )
-    return config, Connection(target, runner, say=say)
+    return config, Connection(target, commands, say=say)

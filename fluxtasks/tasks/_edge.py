@@ -20,6 +20,7 @@ from ..errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, FluxTasksError
 
 if TYPE_CHECKING:
     from ..config.model import Config
+    from ..runner import Runner
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -54,6 +55,34 @@ def load(c: Context) -> Config:
     from ..config.model import load_config
 
     return load_config(config_path(c))
+
+
+def seconds(text: str, option: str) -> float:
+    """A Go duration option in seconds; InputError (exit 4) naming the option otherwise."""
+    from ..durations import parse_duration
+    from ..errors import InputError
+
+    try:
+        value = parse_duration(text) / 1e9
+    except ValueError:
+        raise InputError(
+            f"{option}: invalid duration {text!r} (Go form, e.g. 30s, 5m, 1h30m)"
+        ) from None
+    if value < 0:
+        raise InputError(f"{option}: must not be negative, got {text!r}")
+    return value
+
+
+def runner(c: Context, *, dry_run: bool = False, echo: bool = False) -> Runner:
+    """The runner of a task. Invoke's `flux.command_timeout` (a Go duration; also
+    INVOKE_FLUX_COMMAND_TIMEOUT) replaces the default time limit of a command."""
+    from ..runner import Runner
+
+    made = Runner(dry_run=dry_run, echo=echo)
+    limit = c.config.get("flux", {}).get("command_timeout")
+    if limit:
+        made.timeout = seconds(str(limit), "flux.command_timeout")
+    return made
 
 
 def say(line: str = "") -> None:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from invoke.context import Context
 from invoke.tasks import Task
 
-from ._cluster import ClusterOptions, cluster_task, open_connection, seconds
-from ._edge import say
+from ._cluster import ClusterOptions, cluster_task, open_connection
+from ._edge import say, seconds
 
 if TYPE_CHECKING:
     from ..config.model import Config

@@ -8,7 +8,7 @@ from invoke.context import Context
 from invoke.tasks import task
 
 from ..errors import CheckFailed
-from ._edge import config_path, edge, load, out, say, warn
+from ._edge import config_path, edge, load, out, runner, say, warn
 
 if TYPE_CHECKING:
     from ..files.plan import Plan
@@ -29,10 +29,9 @@ def update(
     from ..files.atomic import apply_plan
     from ..render.components import export_components
     from ..render.update import plan_update
-    from ..runner import Runner
 
     config = load(c)
-    fresh = export_components(config, Runner(echo=verbose)) if components else None
+    fresh = export_components(config, runner(c, echo=verbose)) if components else None
     plan = plan_update(config, components_output=fresh)
     for note in (*config.warnings, *plan.notes):
         warn(note)

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from invoke.context import Context
 
-from ._cluster import ClusterOptions, cluster_task, open_connection, seconds
-from ._edge import say, warn
+from ._cluster import ClusterOptions, cluster_task, open_connection
+from ._edge import say, seconds, warn
 
 if TYPE_CHECKING:
     from ..cluster.connection import Connection

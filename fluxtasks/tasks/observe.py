@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from invoke.context import Context
 
-from ._cluster import ClusterOptions, cluster_task, open_connection, seconds
+from ._cluster import ClusterOptions, cluster_task, open_connection
+from ._edge import seconds
 
 
 @cluster_task()

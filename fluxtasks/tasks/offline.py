@@ -6,7 +6,7 @@ from invoke.context import Context
 from invoke.tasks import task
 
 from ..errors import CheckFailed
-from ._edge import config_path, edge, out, say, warn
+from ._edge import config_path, edge, out, runner, say, warn
 
 
 @task(help={"verbose": "Echo every kubectl command before it runs."})
@@ -19,9 +19,8 @@ def validate(c: Context, verbose: bool = False) -> None:
     """
     from ..errors import ToolError
     from ..offline.validate import validate as run_checks
-    from ..runner import Runner
 
-    report = run_checks(config_path(c), Runner(echo=verbose))
+    report = run_checks(config_path(c), runner(c, echo=verbose))
     for line in report.warnings:
         warn(line)
     say(report.summary())
