@@ -17,7 +17,6 @@ from ..flux import DEFAULT_NAMESPACE
 from .activity import controller_fact, event_facts, log_facts
 from .facts import (
     SOURCE_CONTROLLER,
-    ConditionFact,
     ControllerFact,
     EventFact,
     Evidence,
@@ -28,6 +27,7 @@ from .facts import (
     Revisions,
     controller_of,
 )
+from .status import read_conditions
 
 
 def _key(item: Mapping[str, Any]) -> Ref:
@@ -47,17 +47,7 @@ def object_facts(item: Mapping[str, Any]) -> ObjectFacts:
         suspended=spec.get("suspend") is True,
         deleting=bool(meta.get("deletionTimestamp")),
         static=ref.kind == "HelmRepository" and as_text(spec.get("type")) == "oci",
-        conditions=tuple(
-            ConditionFact(
-                type=as_text(c.get("type")),
-                status=as_text(c.get("status")) or "Unknown",
-                reason=as_text(c.get("reason")),
-                message=as_text(c.get("message")),
-                since=as_text(c.get("lastTransitionTime")),
-                observed_generation=as_int(c.get("observedGeneration")),
-            )
-            for c in as_mappings(status.get("conditions"))
-        ),
+        conditions=read_conditions(status),
         api_version=as_text(item.get("apiVersion")),
     )
 

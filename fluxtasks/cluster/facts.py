@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .status import Condition
+
+ConditionFact = Condition  # one condition model (and reader) for status and diagnosis
+
 # The controller that reconciles each kind (and writes its log lines and events).
 CONTROLLER_OF = {"HelmRelease": "helm-controller", "Kustomization": "kustomize-controller"}
 SOURCE_CONTROLLER = "source-controller"
@@ -27,16 +31,6 @@ class Ref:
 
 def controller_of(kind: str) -> str:
     return CONTROLLER_OF.get(kind, SOURCE_CONTROLLER)
-
-
-@dataclass(frozen=True)
-class ConditionFact:
-    type: str
-    status: str  # "True" | "False" | "Unknown"
-    reason: str = ""
-    message: str = ""
-    since: str = ""  # lastTransitionTime, RFC 3339
-    observed_generation: int | None = None
 
 
 @dataclass(frozen=True)

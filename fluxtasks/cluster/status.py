@@ -56,6 +56,7 @@ class Condition:
     status: str  # "True" | "False" | "Unknown"
     reason: str = ""
     message: str = ""
+    since: str = ""  # lastTransitionTime, RFC 3339
     observed_generation: int | None = None
 
 
@@ -163,6 +164,21 @@ def _revision(kind: str, status: Mapping[str, Any]) -> str:
     return as_text(dig(status, "artifact.revision"))
 
 
+def read_conditions(status: Mapping[str, Any]) -> tuple[Condition, ...]:
+    """`status.conditions` of an object as the API server returns it."""
+    return tuple(
+        Condition(
+            type=as_text(c.get("type")),
+            status=as_text(c.get("status")) or "Unknown",
+            reason=as_text(c.get("reason")),
+            message=as_text(c.get("message")),
+            since=as_text(c.get("lastTransitionTime")),
+            observed_generation=as_int(c.get("observedGeneration")),
+        )
+        for c in as_mappings(status.get("conditions"))
+    )
+
+
 def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
     """One item of the List; None for anything that is not a Flux kind we report."""
     kind = as_text(item.get("kind"))
@@ -171,16 +187,6 @@ def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
     meta = as_mapping(item.get("metadata"))
     spec = as_mapping(item.get("spec"))
     status = as_mapping(item.get("status"))
-    conditions = tuple(
-        Condition(
-            type=as_text(c.get("type")),
-            status=as_text(c.get("status")) or "Unknown",
-            reason=as_text(c.get("reason")),
-            message=as_text(c.get("message")),
-            observed_generation=as_int(c.get("observedGeneration")),
-        )
-        for c in as_mappings(status.get("conditions"))
-    )
     return FluxObject(
         kind=kind,
         namespace=as_text(meta.get("namespace")),
@@ -189,7 +195,7 @@ def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
         observed_generation=as_int(status.get("observedGeneration")),
         suspended=spec.get("suspend") is True,
         deleting=bool(meta.get("deletionTimestamp")),
-        conditions=conditions,
+        conditions=read_conditions(status),
         revision=_revision(kind, status),
         repository_type=as_text(spec.get("type")) or None,
         last_handled_reconcile_at=as_text(status.get("lastHandledReconcileAt")) or None,
