@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakecluster import CANARY, flux_object, ready_obj, stalled_hr
+from fakecluster import CANARY, PROD, flux_object, ready_obj, stalled_hr
 from test_cluster_tasks import (  # the shared project tree and its fixtures
     CC,
     GET,
@@ -190,6 +190,19 @@ def test_printed_resume_command_works_as_is_even_with_an_odd_kubeconfig(env: Env
     )  # fmt: skip
     assert by_hand.returncode == 0, by_hand.stderr
     assert "suspend" not in env.fake.obj("HelmRelease", "kube-system", "karpenter")["spec"]  # type: ignore[index]
+
+
+# ---------------------------------------------------------------- several clusters
+
+
+def test_a_task_changes_only_the_cluster_of_its_context(env: Env) -> None:
+    """Both clusters in one fake state (a `clusters` map keyed by kube context)."""
+    env.fake.seed(context=PROD, clusters={CANARY: {"objects": declared_ready()}, PROD: {"objects": declared_ready()}})
+    result = env.run("flux.suspend", "hr", "karpenter", "--cluster", "prod")
+    assert result.returncode == 0, result.stderr
+    assert env.fake.obj("HelmRelease", "kube-system", "karpenter", context=PROD)["spec"]["suspend"] is True  # type: ignore[index]
+    assert env.fake.obj("HelmRelease", "kube-system", "karpenter", context=CANARY) == ready_obj("HelmRelease", "karpenter", "kube-system")
+    assert env.fake.cluster() == env.fake.cluster(PROD)  # by default, the current context's
 
 
 # ---------------------------------------------------------------- kubectl hanging
