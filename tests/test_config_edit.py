@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from fluxtasks.config.loader import load_text
+from fluxtasks.config.load import load_text
 from fluxtasks.errors import InputError
 from fluxtasks.yamlio import config_edit, edit_splices
 from fluxtasks.yamlio.config_dump import FlowMap, dump_config

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL_CONFIG, Tree
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.errors import InputError
 
 HR = "helmReleases:\n  - {name: web, namespace: apps, chart: web, source: HelmRepository/charts.flux-system%s}\n"

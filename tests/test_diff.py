@@ -21,7 +21,7 @@ from conftest import BOILERPLATE
 from fakes import samples as s
 
 from fluxtasks.cluster.target import ClusterTarget
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.errors import EXIT_INPUT, InputError
 from fluxtasks.files.atomic import apply_plan
 from fluxtasks.offline.diff import DiffResult, diff_offline

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import BOILERPLATE
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.files.atomic import apply_plan
 from fluxtasks.render.update import plan_update
 

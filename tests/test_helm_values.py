@@ -27,7 +27,7 @@ import textwrap
 import pytest
 from conftest import MINIMAL_CONFIG, Tree
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.files.atomic import apply_plan, write_text
 from fluxtasks.offline.importer import import_tree
 from fluxtasks.render.update import plan_update

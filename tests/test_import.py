@@ -13,7 +13,7 @@ from conftest import BOILERPLATE, PROJECT, Tree, run_invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.errors import InputError
 from fluxtasks.files.atomic import apply_plan, write_text
 from fluxtasks.generated import DEFAULT_MARKER, LEGACY_MARKER

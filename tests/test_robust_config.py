@@ -25,7 +25,8 @@ from conftest import BOILERPLATE, Tree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fluxtasks.config.model import Config, load_config
+from fluxtasks.config.load import load_config
+from fluxtasks.config.model import Config
 from fluxtasks.errors import InputError
 from fluxtasks.render.manifests import render_all
 from fluxtasks.render.update import plan_update

@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 from conftest import BOILERPLATE, FAKES, MINIMAL_CONFIG, PROJECT, Tree
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.errors import InputError
 from fluxtasks.files.atomic import apply_plan
 from fluxtasks.render.update import plan_update

@@ -27,7 +27,7 @@ from conftest import BOILERPLATE, PROJECT, Tree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.errors import InputError
 from fluxtasks.files.atomic import apply_plan
 from fluxtasks.generated import DEFAULT_MARKER

@@ -22,7 +22,7 @@ import yaml
 from conftest import PROJECT, Tree, run_invoke
 from jsonschema import Draft7Validator
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.config.schema import SCHEMA_FILE, config_schema, schema_text
 from fluxtasks.errors import InputError
 from fluxtasks.yamlio.source import compose, plain_data

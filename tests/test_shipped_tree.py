@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import PROJECT
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.generated import LEGACY_MARKER
 from fluxtasks.render.update import plan_update
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL_CONFIG, Tree
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.errors import InputError
 from fluxtasks.files import atomic as filewriter
 from fluxtasks.files.atomic import apply_plan

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL_CONFIG, PROJECT, Tree, run_invoke
 
-from fluxtasks.config.model import load_config
+from fluxtasks.config.load import load_config
 from fluxtasks.files.atomic import apply_plan
 from fluxtasks.offline.validate import validate
 from fluxtasks.offline.validate.crd import crd_validator, schema_problems, structural

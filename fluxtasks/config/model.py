@@ -1,6 +1,6 @@
-"""The typed model of config/flux.yaml (schema v1) and its loader.
+"""The typed model of config/flux.yaml (schema v1): what `load.load_config` builds.
 
-Everything past `load_config` works on these frozen dataclasses: names are validated,
+Everything past the loader works on these frozen dataclasses: names are validated,
 references resolved (a `source` always carries its namespace when it names a declared
 source), durations normalised to Go form ("5m" -> "5m0s"), and file paths are relative
 to `resources_dir` with forward slashes.
@@ -8,13 +8,10 @@ to `resources_dir` with forward slashes.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-DEFAULT_CONFIG = "config/flux.yaml"
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ class ObjectRef:
 
 @dataclass(frozen=True)
 class Dependency:
-    """A `dependsOn` entry: `name` (same namespace) or `ns/name`."""
+    """An object that must be ready first: `name` (same namespace) or `ns/name`."""
 
     name: str
     namespace: str | None = None
@@ -144,19 +141,3 @@ class Config:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
-
-
-def load_config(path: Path) -> Config:
-    """Load and validate config/flux.yaml; InputError (exit 4) lists every problem at once."""
-    from ..config.loader import load  # the loader builds this module's dataclasses
-
-    # Loading allocates a dozen objects per config line (YAML nodes, marks) that all stay
-    # alive until the Config is built, and hold no reference cycles; the cyclic GC would
-    # rescan them over and over (half the load time of a 6,000-object config).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return load(path)
-    finally:
-        if was_enabled:
-            gc.enable()

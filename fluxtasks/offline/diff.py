@@ -13,7 +13,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config.model import Config, Kustomization, load_config
+from ..config.load import load_config
+from ..config.model import Config, Kustomization
 from ..errors import InputError
 from ..flux import KUSTOMIZE_GROUP
 from ..render.manifests import render_all

@@ -52,7 +52,7 @@ def config_path(c: Context) -> Path:
 
 
 def load(c: Context) -> Config:
-    from ..config.model import load_config
+    from ..config.load import load_config
 
     return load_config(config_path(c))
 

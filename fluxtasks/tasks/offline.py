@@ -44,9 +44,10 @@ def import_config(c: Context, write: bool = False, force: bool = False) -> None:
     Prints the config on stdout (notes on stderr) unless --write. Exit 4 when a file that
     carries the generated marker cannot be imported: update would delete it.
     """
+    from ..config.paths import shown_config
     from ..files.atomic import write_text
     from ..offline.import_report import refuse_overwrite, report_import
-    from ..offline.importer import import_tree, shown_config
+    from ..offline.importer import import_tree
 
     path = config_path(c)
     refuse_overwrite(path, shown_config(path), write=write, force=force)

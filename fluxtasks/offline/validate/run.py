@@ -24,7 +24,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...config.model import Config, load_config
+from ...config.load import load_config
+from ...config.model import Config
 from ...errors import InputError
 from ...files.plan import Action
 from ...generated import Markers
