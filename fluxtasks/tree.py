@@ -43,7 +43,8 @@ def _scan_folder(folder: str, prefix: str, found: dict[str, str | None]) -> None
                 found[rel] = None
                 continue
             try:
-                with open(entry.path, encoding="utf-8") as handle:
+                # newline="": CRLF line endings stay visible, so update sees them as drift
+                with open(entry.path, encoding="utf-8", newline="") as handle:
                     found[rel] = handle.read()
             except (UnicodeDecodeError, OSError):
                 found[rel] = None  # unreadable: treated as hand-written

@@ -122,8 +122,8 @@ def _check_unchanged(
 
 
 def _as_scanned(data: bytes) -> str:
-    """The text as the planner read it (text mode: universal newlines)."""
-    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    """The text as the planner read it (line endings as they are: tree.scan_tree)."""
+    return data.decode("utf-8")
 
 
 def _in_real_folders(root: Path, folder: Path, known: set[Path]) -> bool:

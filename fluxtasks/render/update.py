@@ -50,9 +50,15 @@ def plan_update(
             )
             continue
         header = header_for(template, old, today)
-        plan.changes.append(
-            FileChange(path, old, generated_text(header, config.marker, wanted[path]))
-        )
+        new = generated_text(header, config.marker, wanted[path])
+        plan.changes.append(FileChange(path, old, new))
+        if old is not None and "\r\n" in old and old != new:
+            how = "differs only in" if old.replace("\r\n", "\n") == new else "also has"
+            plan.notes.append(
+                f"note: {shown_dir}/{path} {how} CRLF line endings, which flux create never "
+                "writes (a Windows checkout? `git config core.autocrlf input` keeps LF); update "
+                "rewrites it with LF"
+            )
     if refused:
         raise InputError(*refused)
     for path, text in sorted(existing.items()):
