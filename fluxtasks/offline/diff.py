@@ -85,6 +85,14 @@ def diff_offline(
 
 def _side(label: str, config_path: Path, runner: Runner) -> _Side:
     config = load_config(config_path)
+    shown_dir = config.display(config.resources_dir)
+    builder = FolderBuilder(config.resources_dir, shown_dir, runner, label)
+    return _Side(label, config, generated_objects(config), builder)
+
+
+def generated_objects(config: Config) -> dict[ObjectKey, Obj]:
+    """Every object `flux.update` writes for `config`, by key, as the renderer prints it;
+    `where` is its file as the user sees it."""
     generated: dict[ObjectKey, Obj] = {}
     shown_dir = config.display(config.resources_dir)
     for file, document in render_all(config).items():
@@ -93,8 +101,7 @@ def _side(label: str, config_path: Path, runner: Runner) -> _Side:
         if key is not None:
             text = document.removeprefix("---\n")  # the renderer's text, as written to the file
             generated[key] = Obj(key, text, f"{shown_dir}/{file}")
-    builder = FolderBuilder(config.resources_dir, shown_dir, runner, label)
-    return _Side(label, config, generated, builder)
+    return generated
 
 
 @dataclass

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
+from ..errors import CheckFailed, InputError
 from .diff import DiffResult
 from .objdiff import Change, ChangeKind
 
+Say = Callable[[str], None]
 DEFAULT_MARKDOWN_LIMIT = 4000  # characters of one object's diff; GitHub takes 65,536 per comment
 _MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>|&~#!])")
 _BACKTICKS = re.compile(r"`+")
@@ -82,20 +85,27 @@ def _section(change: Change, with_group: bool, limit: int) -> list[str]:
     out.extend(f"- {md_text(n.strip())}" if n.startswith(" ") else md_text(n) for n in change.notes)
     if change.notes:
         out.append("")
-    body, cut = _capped(change.diff, limit)
+    out += [*diff_block(change.diff, limit, "invoke flux.diff"), "", "</details>"]
+    return out
+
+
+def diff_block(lines: Sequence[str], limit: int, command: str) -> list[str]:
+    """A ```diff block of `lines`, cut at `limit` characters (saying so, and that `command`
+    shows all of it), fenced by more backticks than any run inside."""
+    body, cut = _capped(lines, limit)
+    out: list[str] = []
     if body:
         fence = "`" * max(3, _longest_backticks(body) + 1)
         out += [f"{fence}diff", *body, fence]
     if cut:
         out += [
             "",
-            f"*Diff cut at {limit:,} of {cut:,} characters; run `invoke flux.diff` to see all of it.*",
+            f"*Diff cut at {limit:,} of {cut:,} characters; run `{command}` to see all of it.*",
         ]
-    out += ["", "</details>"]
     return out
 
 
-def _capped(lines: tuple[str, ...], limit: int) -> tuple[list[str], int]:
+def _capped(lines: Sequence[str], limit: int) -> tuple[list[str], int]:
     """The whole lines that fit in `limit` characters, and the full size when some did not."""
     total = sum(len(line) + 1 for line in lines)
     if total <= limit:
@@ -126,3 +136,43 @@ def _ambiguous_kinds(changes: Iterable[Change]) -> set[str]:
     for change in changes:
         groups.setdefault(change.key.kind, set()).add(change.key.group)
     return {kind for kind, found in groups.items() if len(found) > 1}
+
+
+OUTPUTS = ("text", "markdown")
+
+
+def output_format(value: str) -> str:
+    """`-o`: text or markdown (md); InputError (exit 4) for anything else."""
+    chosen = {"md": "markdown"}.get(value.strip().lower(), value.strip().lower())
+    if chosen not in OUTPUTS:
+        raise InputError(f"-o/--output: {value!r} is not one of {', '.join(OUTPUTS)}")
+    return chosen
+
+
+class Reported(Protocol):
+    """A diff's outcome: DiffResult, or the live one."""
+
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+
+    @property
+    def changed(self) -> bool: ...
+
+
+def emit(result: Reported, text: str, *, out: Say, warn: Say) -> None:
+    """Notes on `warn`, the rendered diff on `out`; CheckFailed (exit 1, the problems as its
+    lines) when anything differs or could not be compared."""
+    for line in result.notes:
+        warn(line)
+    out(text)
+    if result.changed:
+        raise CheckFailed(*result.problems)
+
+
+def report(result: DiffResult, output: str, *, out: Say, warn: Say) -> None:
+    """`flux.diff` printed as `output` (text or markdown)."""
+    text = markdown(result) if output == "markdown" else "\n".join(text_lines(result)) + "\n"
+    emit(result, text, out=out, warn=warn)
