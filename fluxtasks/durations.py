@@ -14,7 +14,8 @@ _UNITS_NS = {
     "m": 60 * 1_000_000_000,
     "h": 3600 * 1_000_000_000,
 }
-_TERM = re.compile(r"(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)")
+# [0-9], not \d: Go reads ASCII digits only (`٥m` is no duration), and so does int() here.
+_TERM = re.compile(r"([0-9]*)(?:\.([0-9]*))?(ns|us|µs|μs|ms|s|m|h)")
 _MAX = (1 << 63) - 1
 
 

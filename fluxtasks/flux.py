@@ -147,6 +147,11 @@ def flux_minor(version: str) -> int:
     return minor
 
 
+# Releases whose `flux create … --export` changed (v2.N, the first minor that does it).
+STORAGE_NAMESPACE_MINOR = 7  # `hr --target-namespace` also writes storageNamespace
+DEPENDS_ON_EXPRESSION_MINOR = 9  # `--depends-on name@expr` drops @expr (before: kept in the name)
+
+
 def api_version(kind: str, version: str) -> str:
     """apiVersion that `flux create --export` writes for `kind` in Flux `version`."""
     minor = flux_minor(version)
@@ -183,12 +188,30 @@ NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9\-]){0,61}[a-z0-9]\Z")
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9\-.]{0,251}[a-z0-9])?\Z")
 # A namespace as Kubernetes takes it: an RFC 1123 label, 1 to 63 characters.
 LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+# A label key's name part and a label value (`flux create --label`, Kubernetes'
+# IsQualifiedName / IsValidLabelValue): at most 63 characters, alphanumeric at both ends.
+LABEL_NAME_RE = re.compile(r"^(?=.{1,63}\Z)([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+LABEL_VALUE_RE = re.compile(r"^((?=.{1,63}\Z)([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
+
+
+def label_key_problem(key: str) -> str | None:
+    """Why Kubernetes refuses `key` as a label key ([prefix/]name, the prefix a DNS
+    subdomain), or None."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not SUBDOMAIN_RE.match(prefix) or "/" in prefix):
+        return (
+            "its prefix must be a DNS subdomain (lower case, at most 253 characters) before one '/'"
+        )
+    if not LABEL_NAME_RE.match(name):
+        return "its name must be 1-63 characters of [A-Za-z0-9_.-], alphanumeric at both ends"
+    return None
 
 
 def flux_path(raw: str) -> str:
-    """Normalise a Kustomization path the way `flux create ks --path` does: `./`-rooted, no `..`."""
+    """Normalise a Kustomization path the way `flux create ks --path` does: `./`-rooted, no `..`.
+    A backslash is kept as written: on Linux it is part of a file name, not a separator."""
     parts: list[str] = []
-    for part in raw.strip().replace("\\", "/").split("/"):
+    for part in raw.strip().split("/"):
         if part in ("", "."):
             continue
         if part == "..":

@@ -95,12 +95,12 @@ CASES = [
     ),
     pytest.param(
         MINIMAL_CONFIG.replace("branch: main", "branch: main, tag: v1"),
-        ["config/flux.yaml:10:5: sources[0]: GitRepository needs exactly one of branch, tag, semver, commit, not 2"],
+        ["config/flux.yaml:10:5: sources[0]: GitRepository needs exactly one of branch, tag, semver, commit (branch may go with commit), not 2"],
         id="two-git-refs",
     ),
     pytest.param(
         MINIMAL_CONFIG.replace(", branch: main", ""),
-        ["config/flux.yaml:10:5: sources[0]: GitRepository needs exactly one of branch, tag, semver, commit"],
+        ["config/flux.yaml:10:5: sources[0]: GitRepository needs exactly one of branch, tag, semver, commit (branch may go with commit)"],
         id="no-git-ref",
     ),
     pytest.param(

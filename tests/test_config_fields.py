@@ -66,6 +66,19 @@ EXAMPLES: dict[str, Any] = {
     "values references": (ObjectRef("Secret", "extra"), ObjectRef("ConfigMap", "more")),
     "Helm values": {"replicas": 3, "image": {"tag": "v1"}},
     "subdomain": "git-credentials",
+    "string list": ("deploy", "charts/web"),
+    "labels": {"app.kubernetes.io/part-of": "prow", "team": ""},
+}
+
+# What a row's flag needs beside it for flux create to write it at all.
+COMPANIONS: dict[str, dict[str, Any]] = {
+    "timeout": {"wait": True},  # the health-check timeout is written only with checks to time
+    "passCredentials": {"secret_ref": "creds"},
+    "verifySecretRef": {"verify_provider": "cosign"},
+    "verifySubject": {"verify_provider": "cosign", "verify_issuer": "^https://issuer$"},
+    "verifyIssuer": {"verify_provider": "cosign", "verify_subject": "^subject$"},
+    "decryptionSecret": {"decryption_provider": "sops"},
+    "chartRef": {"chart": None, "source": None},  # instead of chart.spec
 }
 
 
@@ -102,9 +115,9 @@ def manifest_rows() -> list[Any]:
 @pytest.mark.parametrize(("kind", "f"), manifest_rows())
 def test_each_field_renders_at_its_manifest_path_and_reads_back(kind: str, f: Field, version: str) -> None:
     section = KINDS[kind]
-    obj = replace(BASE[kind], **{f.attr: example(f)})
-    if f.key == "timeout":  # flux writes the health-check timeout only with checks to time
-        obj = replace(obj, wait=True)
+    obj = replace(BASE[kind], **{f.attr: example(f)}, **COMPANIONS.get(f.key, {}))
+    if kind == "HelmRepository" and f.key == "provider":  # written for oci:// URLs only
+        obj = replace(obj, url="oci://registry.example.com/charts")
     obj = as_loaded(section, obj)
     document = render(obj, version)
     rendered = manifest_at(document, f.manifest or "")

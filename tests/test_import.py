@@ -115,7 +115,7 @@ COMPONENTS = (
 # As in kubernetes/k8s.io: hand-written (no marker), with a field `flux create` never writes.
 HAND_WRITTEN_KARPENTER = hr_doc(
     "karpenter", "kube-system", "karpenter", "0.36.2", "karpenter", "1m0s",
-    "  install:\n    createNamespace: true\n",
+    "  install:\n    remediation:\n      retries: 3\n",
 )
 
 
@@ -427,7 +427,7 @@ def test_marked_file_with_an_inexpressible_field_blocks_write(tmp_path: Path) ->
     assert "name: karpenter\n    namespace: kube-system" not in printed.stdout  # not in the config
     problem = (
         "resources/karpenter/flux-hr-karpenter.yaml: not imported: the config cannot express "
-        "spec.install.createNamespace (True); it carries the generated marker, so `invoke flux.update` "
+        "spec.install.remediation.retries (3); it carries the generated marker, so `invoke flux.update` "
         "would delete it: delete it yourself, or remove its marker line to keep it as a hand-written file"
     )
     assert problem in printed.stderr.splitlines()
@@ -452,11 +452,11 @@ def test_marked_file_with_an_inexpressible_field_blocks_write(tmp_path: Path) ->
         ("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", "it holds a ConfigMap; the config declares only"),
         (GIT_SOURCE.replace("toolkit.fluxcd.io/v1", "toolkit.fluxcd.io/v1beta2"), "no Flux v2.0-v2.9 `flux create` writes this document (apiVersion 'source.toolkit.fluxcd.io/v1beta2')"),
         (ks_doc("boskos"), "the config writes a Kustomization only to a file named flux-ks-*.yaml"),
-        (GIT_SOURCE.replace("  url:", "  sparseCheckout:\n  - deploy\n  url:"), "the config cannot express spec.sparseCheckout (['deploy'])"),
-        (GIT_SOURCE.replace("    branch: main\n", "    branch: main\n    commit: abc123\n"), "the config cannot express spec.ref.branch"),
+        (GIT_SOURCE.replace("  url:", "  proxySecretRef:\n    name: proxy\n  url:"), "the config cannot express spec.proxySecretRef.name ('proxy')"),
+        (GIT_SOURCE.replace("    branch: main\n", "    tag: v1\n    commit: abc123\n"), "the config cannot express spec.ref.tag ('v1')"),
         ("---\nkind: [\n", "not valid YAML"),
     ],
-    ids=["two-documents", "not-flux", "old-api", "file-name", "sparse-checkout", "two-refs", "bad-yaml"],
+    ids=["two-documents", "not-flux", "old-api", "file-name", "proxy-secret", "two-refs", "bad-yaml"],
 )
 def test_marked_files_the_config_cannot_hold_are_reported(tree: Tree, text: str, reason: str) -> None:
     tree.write("resources/flux-system/flux-ks-apps.yaml", bash_file(2024, ks_doc("apps").replace(f"./{REPO}/", "./clusters/prow/")))

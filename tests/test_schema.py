@@ -109,7 +109,7 @@ VALID = {
     "url-scheme-any-case": mutate(((*GIT, "url"), "HTTPS://github.com/kubernetes/k8s.io")),
     "ks-source-kind-any-case": mutate(((*KS, "source"), "ocirepository/manifests")),
     "values-from-kind-any-case": mutate(((*HR, "valuesFrom"), ["configmap/web-values"])),
-    "depends-on-ready-expr": mutate(((*HR, "dependsOn"), ["db@ready"])),
+    "depends-on-ready-expr-from-v2.9": mutate((("flux", "version"), "v2.9.0"), ((*HR, "dependsOn"), ["db@ready", "db@x/y"])),
     "durations": mutate(((*KS, "interval"), "1.5h"), ((*KS, "timeout"), "0"), (("defaults", "interval"), "90s")),
     "repo-path-normalised": mutate((("output", "repoPath"), "./clusters/prow/")),
     "no-optional-sections": mutate(
@@ -179,7 +179,7 @@ STRUCTURAL = {
     "release-name-upper": mutate(((*HR, "releaseName"), "Web")),
     "depends-on-two-slashes": mutate(((*HR, "dependsOn"), ["a/b/c"])),
     "depends-on-upper": mutate(((*HR, "dependsOn"), ["Db"])),
-    "depends-on-slash-after-at": mutate(((*HR, "dependsOn"), ["db@x/y"])),
+    "depends-on-ready-expr-before-v2.9": mutate(((*HR, "dependsOn"), ["db@ready"])),
     "values-a-list": mutate(((*HR, "values"), [1])),
     "values-files-a-string": mutate(((*HR, "valuesFiles"), "config/values/base.yaml")),
     "values-from-kind": mutate(((*HR, "valuesFrom"), ["Map/x"])),

@@ -8,7 +8,7 @@ from typing import Any
 from ..flux import DEFAULT_NAMESPACE, DEPENDS_ON, KINDS
 from .fields import Default, Defaults, Field
 from .refs import DEPENDENCIES
-from .types import DURATION, NAME, output_file
+from .types import DURATION, LABELS, NAME, SECRET_NAME, SERVICE_ACCOUNT, output_file
 
 NAMESPACE_DEFAULT = Default(lambda _values, d: d.namespace)
 
@@ -58,3 +58,34 @@ def output(kind: str, help: str, *, in_own_namespace: bool = False) -> Field:
         return f"{folder}/{KINDS[kind].file_name(name)}"
 
     return Field("file", output_file(KINDS[kind].files.name), Default(default, own=True), help=help)
+
+
+LABELS_ROW = Field(
+    "labels",
+    LABELS,
+    {},
+    "--label",
+    "metadata.labels",
+    "Labels of the object (label key: value, `flux create --label`).",
+)
+
+
+def service_account(kind: str) -> Field:
+    return Field(
+        "serviceAccountName",
+        SERVICE_ACCOUNT,
+        None,
+        "--service-account",
+        "spec.serviceAccountName",
+        f"ServiceAccount to impersonate when reconciling this {kind}.",
+    )
+
+
+KUBECONFIG_SECRET = Field(
+    "kubeConfigSecretRef",
+    SECRET_NAME,
+    None,
+    "--kubeconfig-secret-ref",
+    "spec.kubeConfig.secretRef.name",
+    "Secret holding the kubeconfig of a remote cluster to apply to.",
+)

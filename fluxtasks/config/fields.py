@@ -18,6 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from yaml.nodes import Node, ScalarNode
 
+from ..flux import supported_minor
 from .model import Cluster, ObjectRef, Source
 from .reader import MISSING, Keys, Reader
 
@@ -108,6 +109,7 @@ class Field:
     flag: str | None = None  # the `flux create` flag it stands for
     manifest: str | None = None  # where render writes it = where flux.import reads it back
     help: str = ""  # the JSON Schema description
+    since: int = 0  # the first Flux minor (v2.N) whose `flux create` has the flag
 
     @cached_property
     def attr(self) -> str:
@@ -173,6 +175,7 @@ class Document:
     loader goes: settings first, then sources, then what references them."""
 
     root: Path
+    flux_version: str | None = None  # flux.version when valid: flags and rules depend on it
     resources_dir: Path = Path()
     resources_rel: str = "resources"  # output.resourcesDir as written
     defaults: Defaults = Defaults()
@@ -196,6 +199,12 @@ class Entry:
     values: dict[str, Any] = field(default_factory=dict)  # attr -> value
     failed: set[str] = field(default_factory=set)  # keys with no value
     problems_before: int = 0
+
+    @property
+    def minor(self) -> int | None:
+        """The pinned Flux minor (v2.N), None while flux.version is not valid."""
+        version = self.doc.flux_version
+        return supported_minor(version) if version is not None else None
 
     def where(self, key: str) -> str:
         return (
@@ -246,7 +255,9 @@ def read_fields(entry: Entry, only: tuple[str, ...] | None = None) -> Entry:
             continue
         if entry.failed and f.key not in section.gates and entry.failed.intersection(section.gates):
             return entry
-        if f.key in entry.nodes:
+        if f.key in entry.nodes and not _released(entry, f):
+            value = None
+        elif f.key in entry.nodes:
             value = f.type.read(entry, entry.nodes[f.key], entry.where(f.key))
         else:
             value = resolve_default(f, entry.values, entry.doc.defaults)
@@ -258,6 +269,19 @@ def read_fields(entry: Entry, only: tuple[str, ...] | None = None) -> Entry:
     for rule in section.rules if only is None else ():
         rule.check(entry)
     return entry
+
+
+def _released(entry: Entry, f: Field) -> bool:
+    """Whether the pinned Flux release has the field's flag; a problem of the key if not."""
+    minor = entry.minor
+    if minor is None or minor >= f.since:
+        return True
+    entry.error(
+        f.key,
+        f"{f.flag or f.key} needs Flux v2.{f.since} or later, and flux.version is "
+        f"{entry.doc.flux_version}: raise flux.version or drop {f.key}",
+    )
+    return False
 
 
 def read_list(
@@ -286,10 +310,17 @@ def values_of(section: Section[Any], obj: Any) -> dict[str, Any]:
 
 
 def manifest_at(doc: Any, path: str) -> Any:
-    """The value at a dotted manifest path, MISSING when absent (null is a value)."""
+    """The value at a dotted manifest path (`spec.a[0].b`), MISSING when absent (null is a
+    value)."""
     value = doc
-    for key in path.split("."):
+    for part in path.split("."):
+        key, _, index = part.partition("[")
         if not isinstance(value, dict) or key not in value:
             return MISSING
         value = value[key]
+        if index:
+            at = int(index.rstrip("]"))
+            if not isinstance(value, list) or at >= len(value):
+                return MISSING
+            value = value[at]
     return value

@@ -4,6 +4,7 @@ inline, read as Flux reads them) and per-cluster values."""
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -12,7 +13,15 @@ from ..flux import HR_SOURCE_KINDS, SOURCE_REF
 from ..yamlio.config_dump import FlowMap
 from ..yamlio.helm_values import HelmValuesError, merge_values, read_values_node, read_values_text
 from ..yamlio.source import YamlSourceError, check_characters
-from .common import INTERVAL, depends_on, output, target_namespace
+from .common import (
+    INTERVAL,
+    KUBECONFIG_SECRET,
+    LABELS_ROW,
+    depends_on,
+    output,
+    service_account,
+    target_namespace,
+)
 from .fields import (
     REQUIRED,
     Entry,
@@ -25,11 +34,23 @@ from .fields import (
     read_fields,
 )
 from .model import ClusterValues, HelmRelease, ObjectRef
-from .reader import Problem, kind_of
+from .reader import MISSING, Problem, kind_of
 from .refs import VALUES_REFS, source_ref
-from .types import NAME, RELATIVE_PATH, RELEASE_NAME, ROOT_FILE, STRING, enum, subdomain
+from .types import (
+    BOOL,
+    DURATION,
+    NAME,
+    RELATIVE_PATH,
+    RELEASE_NAME,
+    ROOT_FILE,
+    STRING,
+    enum,
+    subdomain,
+)
 
 CRDS_POLICIES = ("Skip", "Create", "CreateReplace")
+RECONCILE_STRATEGIES = ("ChartVersion", "Revision")  # `--reconcile-strategy`, default first
+CHART_REF_KINDS = ("OCIRepository", "HelmChart")  # `--chart-ref` (Flux v2.3+)
 
 
 def _values_file(entry: Entry, node: Node, where: str, rel: str) -> dict[str, Any] | None:
@@ -56,18 +77,23 @@ def _values_file(entry: Entry, node: Node, where: str, rel: str) -> dict[str, An
     return values.data
 
 
-def _values_files(entry: Entry, node: Node, where: str) -> tuple[dict[str, Any], ...] | None:
+def _values_files(entry: Entry, node: Node, where: str) -> tuple[str, ...] | None:
+    """The files as written (the model keeps them); their data waits in `values_data` for
+    the merge."""
+    files: list[str] = []
     out: list[dict[str, Any]] = []
     ok = True
     for i, item in enumerate(entry.reader.items(node, where)):
         at = f"{where}[{i}]"
         rel = entry.reader.relative_file(item, at, under="the root")
         data = _values_file(entry, item, at, rel) if rel is not None else None
-        if data is None:
+        if rel is None or data is None:
             ok = False
         else:
+            files.append(rel)
             out.append(data)
-    return tuple(out) if ok else None
+    entry.values["values_data"] = tuple(out)
+    return tuple(files) if ok else None
 
 
 def _inline_values(entry: Entry, node: Node, where: str) -> dict[str, Any] | None:
@@ -87,7 +113,7 @@ def _inline_values(entry: Entry, node: Node, where: str) -> dict[str, Any] | Non
 
 def _merged_values(entry: Entry) -> None:
     """valuesFiles merged in order, inline values last (like one more values file)."""
-    files, inline = entry.values["values_files"], entry.values["values"]
+    files, inline = entry.values.get("values_data", ()), entry.values["values"]
     if {"valuesFiles", "values"} & entry.failed:
         return
     merged: dict[str, Any] = {}
@@ -163,6 +189,52 @@ VALUES_FILES = ValueType(
         "items": {**RELATIVE_PATH, "description": "A values file relative to the root."},
     },
     _values_files,
+    to_config=lambda files, _: list(files),
+)
+
+
+def _chart_or_chart_ref(entry: Entry) -> None:
+    """chart and source name the chart (chart.spec), or chartRef does: never both."""
+    given = [k for k in ("source", "chart") if k in entry.nodes]
+    if "chartRef" in entry.nodes:
+        for key in (*given, *(k for k in CHART_SPEC_KEYS if k in entry.nodes)):
+            entry.error(key, "not with chartRef: chartRef names the chart instead of chart.spec")
+        return
+    for key in ("chart", "source"):
+        if key not in given:
+            entry.reader.error(entry.node, entry.where(key), "required key is missing")
+            entry.fail(key)
+
+
+CHART_SPEC_KEYS = ("version", "chartInterval", "reconcileStrategy")
+CHART_OR_CHART_REF = Rule(
+    _chart_or_chart_ref,
+    {
+        "allOf": [
+            {
+                "oneOf": [
+                    {"required": ["chart", "source"]},
+                    {"required": ["chartRef"]},
+                ]
+            },
+            {
+                "if": {"required": ["chartRef"]},
+                "then": {
+                    "not": {
+                        "anyOf": [{"required": [k]} for k in ("chart", "source", *CHART_SPEC_KEYS)]
+                    }
+                },
+            },
+        ]
+    },
+)
+RECONCILE_STRATEGY = replace(
+    enum(RECONCILE_STRATEGIES, "{value!r} is not one of {choices}"),
+    # flux create always writes it; a chart.spec without it means the controller's default
+    from_manifest=lambda raw, _: raw if isinstance(raw, str) else RECONCILE_STRATEGIES[0],
+    same_meaning=lambda sub, old, new, _: (
+        sub == "" and old is MISSING and new == RECONCILE_STRATEGIES[0]
+    ),
 )
 HELM_VALUES = ValueType(
     "Helm values",
@@ -188,15 +260,23 @@ HELM_RELEASE = Section("helmReleases", "HelmRelease", HelmRelease, fields=(
           "Name of the HelmRelease."),
     Field("namespace", NAME, REQUIRED, "--namespace", "metadata.namespace",
           "Namespace of the HelmRelease."),
-    Field("source", source_ref(HR_SOURCE_KINDS, None), REQUIRED, "--source", f"spec.chart.spec.{SOURCE_REF}",
-          "Kind/name[.namespace] of the chart's source; without .namespace it must be declared in sources."),
-    Field("chart", STRING, REQUIRED, "--chart", "spec.chart.spec.chart",
-          "Chart name (or path in a GitRepository)."),
+    Field("source", source_ref(HR_SOURCE_KINDS, None, optional=True), None, "--source", f"spec.chart.spec.{SOURCE_REF}",
+          "Kind/name[.namespace] of the chart's source; without .namespace it must be declared in sources. With chart; not with chartRef."),
+    Field("chart", STRING, None, "--chart", "spec.chart.spec.chart",
+          "Chart name (or path in a GitRepository). With source; not with chartRef."),
     Field("version", STRING, None, "--chart-version", "spec.chart.spec.version",
           'Chart version or semver range; a string (quote "1.2").'),
+    Field("chartRef", source_ref(CHART_REF_KINDS, None, ("HelmChart",), optional=True), None, "--chart-ref", "spec.chartRef",
+          "OCIRepository/name[.namespace] or HelmChart/name[.namespace] holding the chart, instead of chart and source (Flux v2.3+).", since=3),
+    Field("chartInterval", DURATION, None, "--chart-interval", "spec.chart.spec.interval",
+          "How often the chart source is checked for a new chart version (default: the release's interval)."),
+    Field("reconcileStrategy", RECONCILE_STRATEGY, RECONCILE_STRATEGIES[0], "--reconcile-strategy", "spec.chart.spec.reconcileStrategy",
+          "When a new chart is built: on a new ChartVersion (default) or on every source Revision."),
     Field("releaseName", RELEASE_NAME, None, "--release-name", "spec.releaseName",
           "Helm release name (RFC 1123, at most 53 characters)."),
     target_namespace("Namespace the chart is installed into."),
+    Field("createNamespace", BOOL, False, "--create-target-namespace", "spec.install.createNamespace",
+          "Create the target namespace on install if it does not exist."),
     INTERVAL,
     depends_on("HelmReleases"),
     Field("crds", CRDS, None, "--crds", "spec.upgrade.crds",
@@ -208,8 +288,11 @@ HELM_RELEASE = Section("helmReleases", "HelmRelease", HelmRelease, fields=(
     Field("clusterValues", CLUSTER_VALUES_TYPE, None, None, None,
           "Per-cluster values pushed by `invoke flux.apply-values` into a ConfigMap the release reads."),
     VALUES_FROM,
+    service_account("HelmRelease"),
+    KUBECONFIG_SECRET,
+    LABELS_ROW,
     output("HelmRelease",
            "Output file relative to output.resourcesDir (default NAMESPACE/flux-hr-NAME.yaml).",
            in_own_namespace=True),
-), rules=(Rule(_merged_values), Rule(_cluster_values_read, unapply=_cluster_values_unread)),
+), rules=(CHART_OR_CHART_REF, Rule(_merged_values), Rule(_cluster_values_read, unapply=_cluster_values_unread)),
    help="HelmReleases.")  # fmt: skip

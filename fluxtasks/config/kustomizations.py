@@ -10,7 +10,16 @@ from yaml.nodes import Node
 
 from ..flux import KS_SOURCE_KINDS, SOURCE_REF, flux_path
 from ..tree import local_folder
-from .common import INTERVAL, NAMESPACE, depends_on, output, target_namespace
+from .common import (
+    INTERVAL,
+    KUBECONFIG_SECRET,
+    LABELS_ROW,
+    NAMESPACE,
+    depends_on,
+    output,
+    service_account,
+    target_namespace,
+)
 from .fields import (
     REQUIRED,
     Default,
@@ -23,9 +32,10 @@ from .fields import (
 )
 from .model import Kustomization
 from .refs import HEALTH_CHECKS, source_ref
-from .types import BOOL, DURATION, NAME
+from .types import BOOL, DURATION, NAME, SECRET_NAME, enum
 
 HEALTH_TIMEOUT = "2m0s"  # flux's --health-check-timeout default
+DECRYPTION_PROVIDERS = ("sops",)  # `flux create ks --decryption-provider`
 
 
 def _path(entry: Entry, node: Node, where: str) -> str | None:
@@ -94,9 +104,25 @@ REPOSITORY_PATH = ValueType(
 NO_HEALTH_CHECKS_WITH_WAIT = Rule(
     _no_health_checks_with_wait,
     {
-        "if": {"properties": {"wait": {"const": True}}, "required": ["wait"]},
-        "then": {"not": {"required": ["healthChecks"]}},
+        "allOf": [
+            {
+                "if": {"properties": {"wait": {"const": True}}, "required": ["wait"]},
+                "then": {"not": {"required": ["healthChecks"]}},
+            }
+        ]
     },
+)
+
+
+def _decryption_secret_needs_provider(entry: Entry) -> None:
+    """flux create ks writes --decryption-secret only with --decryption-provider."""
+    if "decryptionSecret" in entry.nodes and "decryptionProvider" not in entry.nodes:
+        entry.error("decryptionSecret", "needs decryptionProvider (sops)")
+
+
+DECRYPTION = Rule(
+    _decryption_secret_needs_provider,
+    {"allOf": [{"dependencies": {"decryptionSecret": ["decryptionProvider"]}}]},
 )
 
 KUSTOMIZATION = Section("kustomizations", "Kustomization", Kustomization, fields=(
@@ -118,9 +144,18 @@ KUSTOMIZATION = Section("kustomizations", "Kustomization", Kustomization, fields
           "Kind/name.namespace of objects whose readiness is checked; not with wait."),
     Field("timeout", DURATION, Default(_health_timeout, own=True), "--health-check-timeout", "spec.timeout",
           "Timeout of the health checks."),
+    Field("retryInterval", DURATION, None, "--retry-interval", "spec.retryInterval",
+          "How soon a failed reconciliation is retried (default: interval); written when above zero."),
+    service_account("Kustomization"),
+    Field("decryptionProvider", enum(DECRYPTION_PROVIDERS, "must be one of {choices}"), None, "--decryption-provider", "spec.decryption.provider",
+          "Decrypt Secrets with this provider (sops) before applying."),
+    Field("decryptionSecret", SECRET_NAME, None, "--decryption-secret", "spec.decryption.secretRef.name",
+          "Secret holding the decryption keys; needs decryptionProvider."),
+    KUBECONFIG_SECRET,
+    LABELS_ROW,
     output("Kustomization",
            "Output file relative to output.resourcesDir (default flux-system/flux-ks-NAME.yaml)."),
-), rules=(Rule(_folder_exists), Rule(_source_given), NO_HEALTH_CHECKS_WITH_WAIT),
+), rules=(Rule(_folder_exists), Rule(_source_given), NO_HEALTH_CHECKS_WITH_WAIT, DECRYPTION),
    help="Flux Kustomizations, one per synced folder.",
    shorthand="name", shorthand_help="A folder of resourcesDir; the Kustomization gets every default.",
    item_help="A folder name of resourcesDir (all defaults), or a map.",

@@ -150,6 +150,7 @@ def _read_settings(
 ) -> _Settings:
     """flux, output, defaults and clusters, and what the document takes from them."""
     flux, _ = read_settings(reader, doc, FLUX, top.get(FLUX.path))
+    doc.flux_version = flux["version"]
     output, output_entry = read_settings(reader, doc, OUTPUT, top.get(OUTPUT.path))
     default_header = output_entry is None or "header" not in output_entry.nodes
     if OUTPUT.path in top and default_header and not (reader.root / output["header"]).is_file():

@@ -48,8 +48,16 @@ class Source:
     commit: str | None = None
     digest: str | None = None
     secret_ref: str | None = None
-    ignore: str | None = None
-    provider: str | None = None  # OCIRepository only; "generic" by default
+    ignore: str | None = None  # GitRepository, OCIRepository: ignorePaths joined, or as written
+    provider: str | None = None  # OCIRepository ("generic" by default), oci:// HelmRepository
+    labels: Mapping[str, str] = field(default_factory=dict)
+    sparse_checkout: tuple[str, ...] = ()  # GitRepository
+    recurse_submodules: bool = False  # GitRepository
+    pass_credentials: bool = False  # HelmRepository, with secret_ref
+    verify_provider: str | None = None  # OCIRepository signature verification
+    verify_secret_ref: str | None = None
+    verify_subject: str | None = None
+    verify_issuer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,18 +75,26 @@ class ClusterValues:
 class HelmRelease:
     name: str
     namespace: str
-    chart: str
-    source: ObjectRef  # namespace filled in when the source is declared
+    chart: str | None  # None (and source None) when chart_ref names the chart instead
+    source: ObjectRef | None  # namespace filled in when the source is declared
     interval: str
     file: str
     version: str | None = None
+    chart_ref: ObjectRef | None = None  # HelmChart or OCIRepository (Flux v2.3+)
+    chart_interval: str | None = None
+    reconcile_strategy: str = "ChartVersion"  # or Revision
     release_name: str | None = None
     target_namespace: str | None = None
     depends_on: tuple[Dependency, ...] = ()
     values: Mapping[str, Any] | None = None  # valuesFiles deep-merged, then inline values on top
     values_from: tuple[ObjectRef, ...] = ()  # kinds ConfigMap/Secret; clusterValues' one last
+    values_files: tuple[str, ...] = ()  # relative to the root, merged into values already
     crds: str | None = None  # Skip | Create | CreateReplace
     cluster_values: ClusterValues | None = None
+    create_namespace: bool = False
+    service_account_name: str | None = None
+    kube_config_secret_ref: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,12 @@ class Kustomization:
     wait: bool = False
     timeout: str | None = None
     health_checks: tuple[ObjectRef, ...] = ()
+    retry_interval: str | None = None
+    service_account_name: str | None = None
+    decryption_provider: str | None = None  # sops
+    decryption_secret: str | None = None
+    kube_config_secret_ref: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

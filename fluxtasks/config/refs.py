@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from yaml.nodes import Node, ScalarNode
 
 from .._data import as_mapping, as_mappings, as_text
-from ..flux import NAME_RE, SUBDOMAIN_RE
+from ..flux import DEPENDS_ON_EXPRESSION_MINOR, LABEL_RE, NAME_RE, SUBDOMAIN_RE
 from . import patterns
 from .fields import Defaults, Entry, Section, ValueType, Writing
 from .model import Dependency, ObjectRef
@@ -54,10 +54,16 @@ def valid_ref(ref: ObjectRef) -> bool:
 
 
 def resolve_source(
-    entry: Entry, node: Node, path: str, kinds: tuple[str, ...], default_kind: str | None
+    entry: Entry,
+    node: Node,
+    path: str,
+    kinds: tuple[str, ...],
+    default_kind: str | None,
+    undeclared: tuple[str, ...] = (),
 ) -> ObjectRef | None:
     """`[Kind/]name[.namespace]`; without a namespace it must name a declared source, whose
-    namespace the reference then carries."""
+    namespace the reference then carries, unless its kind is one the config cannot declare
+    (`undeclared`): then it means the referrer's own namespace, as Flux reads it."""
     reader = entry.reader
     text = reader.string(node, path)
     if text is None:
@@ -92,6 +98,8 @@ def resolve_source(
     ]
     if declared:
         return ObjectRef(canonical, name, declared[0].namespace)
+    if not dot and canonical in undeclared:
+        return ObjectRef(canonical, name)
     if not dot:
         if (canonical, name) in entry.doc.broken_sources:
             return None  # that source's own problem is already reported
@@ -131,13 +139,32 @@ def _same_namespace(sub: str, old: Any, new: Any, values: Mapping[str, Any]) -> 
     return sub == ".namespace" and old is MISSING and new == values.get("namespace")
 
 
-def source_ref(kinds: tuple[str, ...], default_kind: str | None) -> ValueType:
-    """A source reference; `default_kind` is taken when the kind is left out (if any)."""
+def source_ref(
+    kinds: tuple[str, ...],
+    default_kind: str | None,
+    undeclared: tuple[str, ...] = (),
+    *,
+    optional: bool = False,
+) -> ValueType:
+    """A source reference; `default_kind` is taken when the kind is left out (if any).
+    An `optional` one reads back as None from a manifest without it; one of an
+    `undeclared` kind without a namespace keeps it absent (the referrer's)."""
+
+    def back(raw: Any, values: Mapping[str, Any]) -> ObjectRef | None:
+        if optional and not isinstance(raw, dict):
+            return None
+        ref = _ref_back(raw, values)
+        if ref.kind in undeclared and not as_mapping(raw).get("namespace"):
+            return ObjectRef(ref.kind, ref.name)
+        return ref
+
     return ValueType(
         "source reference",
         source_schema(kinds, kind_optional=default_kind is not None),
-        lambda entry, node, where: resolve_source(entry, node, where, kinds, default_kind),
-        from_manifest=_ref_back,
+        lambda entry, node, where: resolve_source(
+            entry, node, where, kinds, default_kind, undeclared
+        ),
+        from_manifest=back,
         to_config=lambda ref, writing: writing.refs.source_text(ref),
         same_meaning=_same_namespace,
     )
@@ -163,8 +190,16 @@ def parsed(parse: Callable[[Entry, str], T | str]) -> Callable[[Entry, Node, str
 
 
 def _dependency(entry: Entry, text: str) -> Dependency | str:
-    ns, slash, name = text.rpartition("/")
-    name = name.split("@", 1)[0]  # flux accepts and drops a @readyExpr suffix
+    ref, at, _expression = text.partition("@")
+    minor = entry.minor
+    if at and minor is not None and minor < DEPENDS_ON_EXPRESSION_MINOR:
+        return (
+            f"{text!r}: Flux {entry.doc.flux_version} keeps '@{_expression}' as part of the name "
+            f"(a readiness expression needs Flux v2.{DEPENDS_ON_EXPRESSION_MINOR}, which drops "
+            "it); write NAME or NAMESPACE/NAME"
+        )
+    # From v2.9 flux splits the expression off first (it may hold '/'), and drops it.
+    ns, slash, name = ref.rpartition("/")
     if not NAME_RE.match(name) or (slash and not NAME_RE.match(ns)):
         return f"{text!r} must be NAME or NAMESPACE/NAME with RFC 1123 names"
     namespace = entry.values.get("namespace") or ""
@@ -204,8 +239,8 @@ DEPENDENCIES = ValueType(
         "type": "array",
         "items": {
             "type": "string",
-            "pattern": patterns.whole(f"({patterns.NAME}/)?{patterns.NAME}(@[^/]*)?"),
-            "description": "NAME of an object of the same kind declared in the same namespace, or NAMESPACE/NAME of one managed elsewhere.",
+            "pattern": patterns.whole(f"({patterns.NAME}/)?{patterns.NAME}(@.*)?"),
+            "description": "NAME of an object of the same kind declared in the same namespace, or NAMESPACE/NAME of one managed elsewhere; a @readyExpr suffix (Flux v2.9+) is dropped, as flux create drops it.",
         },
     },
     lambda entry, node, where: tuple(
@@ -220,19 +255,20 @@ DEPENDENCIES = ValueType(
 
 
 def _health_check(_entry: Entry, text: str) -> ObjectRef | str:
-    kind, slash, rest = text.partition("/")
-    name, dot, namespace = rest.rpartition(".")
-    if (
-        not slash
-        or not dot
-        or kind not in HEALTH_CHECK_KINDS
-        or not NAME_RE.match(namespace)
-        or not SUBDOMAIN_RE.match(name)
-    ):
-        return (
-            f"{text!r} must be Kind/name.namespace with Kind one of {', '.join(HEALTH_CHECK_KINDS)}"
-        )
-    return ObjectRef(kind, name, namespace)
+    # flux create ks splits at the one '/' and the one '.': a dotted name cannot be written
+    parts = text.split("/")
+    name_ns = parts[1].split(".") if len(parts) == 2 else []
+    if len(name_ns) == 2 and parts[0] in HEALTH_CHECK_KINDS:
+        name, namespace = name_ns
+        if LABEL_RE.match(name) and NAME_RE.match(namespace):
+            return ObjectRef(parts[0], name, namespace)
+    dotted = (
+        " (flux splits name and namespace at the only '.', so a name with dots cannot be checked)"
+    )
+    return (
+        f"{text!r} must be Kind/name.namespace with Kind one of {', '.join(HEALTH_CHECK_KINDS)}"
+        + (dotted if len(name_ns) > 2 else "")
+    )
 
 
 HEALTH_CHECKS = ValueType(
@@ -242,7 +278,7 @@ HEALTH_CHECKS = ValueType(
         "items": {
             "type": "string",
             "pattern": patterns.whole(
-                f"{patterns.one_of(HEALTH_CHECK_KINDS, any_case_=False)}/{patterns.SUBDOMAIN}\\.{patterns.NAME}"
+                f"{patterns.one_of(HEALTH_CHECK_KINDS, any_case_=False)}/{patterns.LABEL}\\.{patterns.NAME}"
             ),
         },
     },

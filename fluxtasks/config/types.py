@@ -8,14 +8,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
-from ..durations import normalize_duration
-from ..flux import FILE_GROUPS, NAME_RE, SUBDOMAIN_RE
+from ..durations import normalize_duration, parse_duration
+from ..flux import FILE_GROUPS, LABEL_VALUE_RE, NAME_RE, SUBDOMAIN_RE, label_key_problem
 from ..tree import YAML_SUFFIXES
+from ..yamlio.config_dump import FlowMap
 from . import patterns
 from .fields import Entry, ValueType
-from .reader import MISSING
+from .reader import MISSING, kind_of
 
 
 def _string(entry: Entry, node: Node, where: str) -> str | None:
@@ -38,6 +39,81 @@ def subdomain(message: str) -> ValueType:
         {"type": "string", "pattern": patterns.whole(patterns.SUBDOMAIN)},
         lambda entry, node, where: entry.reader.matching(node, where, SUBDOMAIN_RE, message),
     )
+
+
+SECRET_NAME = subdomain("{value!r} is not a valid Secret name (RFC 1123 subdomain)")
+SERVICE_ACCOUNT = subdomain("{value!r} is not a valid ServiceAccount name (RFC 1123 subdomain)")
+
+
+def _line(entry: Entry, item: Node, at: str) -> str | None:
+    """One entry of a list written one per line (ignore patterns, checkout paths)."""
+    text = entry.reader.string(item, at)
+    if text is not None and ("\n" in text or "\r" in text):
+        entry.reader.error(item, at, "must be one line: list each path as its own item")
+        return None
+    return text
+
+
+LINES = ValueType(
+    "string list",
+    {"type": "array", "items": {"type": "string", "minLength": 1, "pattern": patterns.whole(r"[^\n\r]*")}},
+    lambda entry, node, where: tuple(
+        entry.reader.each(node, where, lambda item, at: _line(entry, item, at))
+    ),
+    from_manifest=lambda raw, _: tuple(str(i) for i in raw) if isinstance(raw, list) else (),
+    to_config=lambda items, _: list(items),
+)
+
+
+def _labels(entry: Entry, node: Node, where: str) -> dict[str, str] | None:
+    """`flux create --label KEY=VALUE`: a Kubernetes label key, a label value (may be "")."""
+    reader = entry.reader
+    if not isinstance(node, MappingNode):
+        reader.error(node, where, f"must be a mapping of label key to value, not {kind_of(node)}")
+        return None
+    out: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        key = reader.string(key_node, where) if isinstance(key_node, ScalarNode) else None
+        if key is None:
+            if not isinstance(key_node, ScalarNode):
+                reader.error(key_node, where, "label keys must be strings")
+            continue
+        at = f"{where}.{key}"
+        problem = label_key_problem(key)
+        value = reader.string(value_node, at, allow_empty=True)
+        if key in out:
+            reader.error(key_node, at, "duplicate key")
+        elif problem is not None:
+            reader.error(key_node, at, f"{key!r} is not a valid label key: {problem}")
+        elif value is not None and not LABEL_VALUE_RE.match(value):
+            reader.error(
+                value_node,
+                at,
+                f"{value!r} is not a valid label value: at most 63 characters of "
+                "[A-Za-z0-9_.-], alphanumeric at both ends (or empty)",
+            )
+        elif value is not None:
+            out[key] = value
+    return out
+
+
+LABELS = ValueType(
+    "labels",
+    {
+        "type": "object",
+        "propertyNames": {"pattern": patterns.LABEL_KEY},
+        "additionalProperties": {
+            "type": "string",
+            "maxLength": 63,
+            "pattern": patterns.LABEL_VALUE,
+        },
+    },
+    _labels,
+    from_manifest=lambda raw, _: (
+        {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    ),
+    to_config=lambda labels, _: FlowMap(labels),
+)
 
 
 def _release_name(entry: Entry, node: Node, where: str) -> str | None:
@@ -106,6 +182,11 @@ def _same_duration(sub: str, old: Any, new: Any, _values: Mapping[str, Any]) -> 
     with contextlib.suppress(ValueError):
         return sub == "" and isinstance(old, str) and normalize_duration(old) == new
     return False
+
+
+def positive(duration: str | None) -> bool:
+    """Whether a (valid) duration is above zero: Flux writes some only then."""
+    return duration is not None and parse_duration(duration) > 0
 
 
 DURATION = ValueType(

@@ -6,23 +6,38 @@ absent); `document` turns one into the exported text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..config.model import Config, Dependency, HelmRelease, Kustomization, ObjectRef, Source
+from ..config.sources import scheme_of
+from ..config.types import positive
 from ..errors import InputError
-from ..flux import DEPENDS_ON, SOURCE_REF, api_version, flux_minor
+from ..flux import DEPENDS_ON, SOURCE_REF, STORAGE_NAMESPACE_MINOR, api_version, flux_minor
 from ..yamlio.emit import dump
 
 
 def _envelope(
-    kind: str, name: str, namespace: str, version: str, spec: dict[str, Any]
+    kind: str,
+    name: str,
+    namespace: str,
+    version: str,
+    spec: dict[str, Any],
+    labels: Mapping[str, str],
 ) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace}
+    if labels:  # `--label`; the metadata of an object without labels has none
+        metadata["labels"] = dict(labels)
     return {
         "apiVersion": api_version(kind, version),
         "kind": kind,
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": metadata,
         "spec": spec,
     }
+
+
+def _secret(name: str) -> dict[str, str]:
+    return {"name": name}
 
 
 def _ref(ref: ObjectRef) -> dict[str, str]:
@@ -39,27 +54,58 @@ def _depends_on(deps: tuple[Dependency, ...]) -> list[dict[str, str]]:
 def manifest_source(source: Source, version: str) -> dict[str, Any]:
     spec: dict[str, Any] = {"interval": source.interval, "url": source.url}
     if source.secret_ref:
-        spec["secretRef"] = {"name": source.secret_ref}
+        spec["secretRef"] = _secret(source.secret_ref)
+    if source.ignore and source.kind != "HelmRepository":
+        spec["ignore"] = source.ignore
     if source.kind == "GitRepository":
-        if source.ignore:
-            spec["ignore"] = source.ignore
-        # flux picks one ref: commit, then semver, then tag, then branch.
-        for key in ("commit", "semver", "tag", "branch"):
-            value = getattr(source, key)
-            if value:
-                spec["ref"] = {key: value}
-                break
+        _git_spec(source, spec)
     elif source.kind == "HelmRepository":
-        if source.url.startswith("oci://"):
+        # flux decides OCI on the scheme Go's url.Parse lower-cases, and prints the URL as given
+        if scheme_of(source.url) == "oci":
             spec["type"] = "oci"
+            if source.provider:
+                spec["provider"] = source.provider
+        if source.secret_ref and source.pass_credentials:
+            spec["passCredentials"] = True
     elif source.kind == "OCIRepository":
-        spec["provider"] = source.provider or "generic"
-        for key in ("digest", "semver", "tag"):
+        _oci_spec(source, spec)
+    return _envelope(source.kind, source.name, source.namespace, version, spec, source.labels)
+
+
+def _git_spec(source: Source, spec: dict[str, Any]) -> None:
+    # flux picks one ref: commit (with its branch, if given), then semver, tag, branch.
+    if source.commit:
+        spec["ref"] = {"commit": source.commit}
+        if source.branch:
+            spec["ref"]["branch"] = source.branch
+    else:
+        for key in ("semver", "tag", "branch"):
             value = getattr(source, key)
             if value:
                 spec["ref"] = {key: value}
                 break
-    return _envelope(source.kind, source.name, source.namespace, version, spec)
+    if source.sparse_checkout:
+        spec["sparseCheckout"] = list(source.sparse_checkout)
+    if source.recurse_submodules:
+        spec["recurseSubmodules"] = True
+
+
+def _oci_spec(source: Source, spec: dict[str, Any]) -> None:
+    spec["provider"] = source.provider or "generic"
+    for key in ("digest", "semver", "tag"):
+        value = getattr(source, key)
+        if value:
+            spec["ref"] = {key: value}
+            break
+    if source.verify_provider:
+        verify: dict[str, Any] = {"provider": source.verify_provider}
+        if source.verify_secret_ref:
+            verify["secretRef"] = _secret(source.verify_secret_ref)
+        if source.verify_subject or source.verify_issuer:
+            verify["matchOIDCIdentity"] = [
+                {"issuer": source.verify_issuer or "", "subject": source.verify_subject or ""}
+            ]
+        spec["verify"] = verify
 
 
 def manifest_kustomization(ks: Kustomization, version: str) -> dict[str, Any]:
@@ -79,7 +125,17 @@ def manifest_kustomization(ks: Kustomization, version: str) -> dict[str, Any]:
         spec["healthChecks"] = [_health_check(h, version) for h in ks.health_checks]
     if ks.timeout and (ks.wait or ks.health_checks):
         spec["timeout"] = ks.timeout
-    return _envelope("Kustomization", ks.name, ks.namespace, version, spec)
+    if ks.service_account_name:
+        spec["serviceAccountName"] = ks.service_account_name
+    if ks.decryption_provider:  # flux drops --decryption-secret without a provider
+        spec["decryption"] = {"provider": ks.decryption_provider}
+        if ks.decryption_secret:
+            spec["decryption"]["secretRef"] = _secret(ks.decryption_secret)
+    if positive(ks.retry_interval):  # written only above zero
+        spec["retryInterval"] = ks.retry_interval
+    if ks.kube_config_secret_ref:
+        spec["kubeConfig"] = {"secretRef": _secret(ks.kube_config_secret_ref)}
+    return _envelope("Kustomization", ks.name, ks.namespace, version, spec, ks.labels)
 
 
 def _health_check(ref: ObjectRef, version: str) -> dict[str, str]:
@@ -90,31 +146,52 @@ def _health_check(ref: ObjectRef, version: str) -> dict[str, str]:
 
 
 def manifest_helm_release(hr: HelmRelease, version: str) -> dict[str, Any]:
-    chart_spec: dict[str, Any] = {
-        "chart": hr.chart,
-        "reconcileStrategy": "ChartVersion",
-        SOURCE_REF: _ref(hr.source),
-    }
-    if hr.version:
-        chart_spec["version"] = hr.version
-    spec: dict[str, Any] = {"chart": {"spec": chart_spec}, "interval": hr.interval}
+    spec: dict[str, Any] = {"interval": hr.interval}
+    if hr.chart_ref is not None:  # instead of chart.spec (Flux v2.3+)
+        spec["chartRef"] = _ref(hr.chart_ref)
+    else:
+        spec["chart"] = {"spec": _chart_spec(hr)}
     if hr.depends_on:
         spec[DEPENDS_ON] = _depends_on(hr.depends_on)
+    install: dict[str, Any] = {}
+    if hr.create_namespace:
+        install["createNamespace"] = True
     if hr.crds:
         # flux writes install.crds: Create whatever --crds says, and --crds into upgrade.
-        spec["install"] = {"crds": "Create"}
+        install["crds"] = "Create"
         spec["upgrade"] = {"crds": hr.crds}
+    if install:
+        spec["install"] = install
     if hr.release_name:
         spec["releaseName"] = hr.release_name
     if hr.target_namespace:
         spec["targetNamespace"] = hr.target_namespace
-        if flux_minor(version) >= 7:  # v2.7 also defaults the storage namespace to it
+        if flux_minor(version) >= STORAGE_NAMESPACE_MINOR:  # it defaults the storage namespace
             spec["storageNamespace"] = hr.target_namespace
     if hr.values is not None:  # given values files print `values: {}` even when empty
         spec["values"] = hr.values
     if hr.values_from:
         spec["valuesFrom"] = [{"kind": v.kind, "name": v.name} for v in hr.values_from]
-    return _envelope("HelmRelease", hr.name, hr.namespace, version, spec)
+    if hr.service_account_name:
+        spec["serviceAccountName"] = hr.service_account_name
+    if hr.kube_config_secret_ref:
+        spec["kubeConfig"] = {"secretRef": _secret(hr.kube_config_secret_ref)}
+    return _envelope("HelmRelease", hr.name, hr.namespace, version, spec, hr.labels)
+
+
+def _chart_spec(hr: HelmRelease) -> dict[str, Any]:
+    """chart.spec: the chart and sourceRef always appear (`name: ""` without --source)."""
+    source = hr.source if hr.source is not None else ObjectRef("", "")
+    chart_spec: dict[str, Any] = {
+        "chart": hr.chart or "",
+        "reconcileStrategy": hr.reconcile_strategy,
+        SOURCE_REF: {"name": ""} if not source.kind else _ref(source),
+    }
+    if hr.version:
+        chart_spec["version"] = hr.version
+    if hr.chart_interval:
+        chart_spec["interval"] = hr.chart_interval
+    return chart_spec
 
 
 def document(manifest: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ...config.fields import values_of
+from ...config.fields import manifest_at, values_of
 from ...config.model import HelmRelease, Kustomization
 from ...config.reader import MISSING
 from ...flux import SUPPORTED_MINORS
@@ -30,8 +30,6 @@ API_PATH_RE = re.compile(
     )
     + ")$"
 )
-# What render always writes that the controller also takes when it is left out.
-CONTROLLER_DEFAULTS = {"spec.chart.spec.reconcileStrategy": "ChartVersion"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ def fit(data: dict[str, Any], obj: FluxObject) -> tuple[set[int], list[Diff], li
     fields the config loses, or the apiVersion differences when only those stand in the way."""
     fitting: set[int] = set()
     best: tuple[tuple[int, int, int], list[Diff], list[Diff]] | None = None
-    for minor in SUPPORTED_MINORS:
+    for minor in SUPPORTED_MINORS[first_minor(data, obj) :]:
         diffs = [d for d in diff(data, render(obj, f"v2.{minor}.0")) if not same_meaning(d, obj)]
         api = [d for d in diffs if API_PATH_RE.match(d.path)]
         lossy = [d for d in diffs if not API_PATH_RE.match(d.path)]
@@ -72,6 +70,17 @@ def fit(data: dict[str, Any], obj: FluxObject) -> tuple[set[int], list[Diff], li
             best = (rank, lossy, api)
     assert best is not None
     return fitting, ([] if fitting else best[1]), best[2]
+
+
+def first_minor(data: dict[str, Any], obj: FluxObject) -> int:
+    """The oldest Flux minor whose `flux create` has every flag the document uses."""
+    section = section_of(obj)
+    used = [
+        f.since
+        for f in section.fields
+        if f.manifest and manifest_at(data, f.manifest) is not MISSING
+    ]
+    return max(used, default=0)
 
 
 def diff(old: Any, new: Any, path: str = "") -> list[Diff]:
@@ -106,9 +115,7 @@ def same_meaning(d: Diff, obj: FluxObject) -> bool:
             return f.type.same_meaning(
                 d.path[len(f.manifest) :], d.old, d.new, values_of(section, obj)
             )
-    return (
-        d.old is MISSING and d.path in CONTROLLER_DEFAULTS and d.new == CONTROLLER_DEFAULTS[d.path]
-    )
+    return False
 
 
 def short(value: Any) -> str:
