@@ -109,7 +109,8 @@ class _Run:
             for key, d in zip(built.objects, datas, strict=True)
             if key not in self.generated
         ]
-        title = f"Kustomization {ks.namespace}/{ks.name} ({shown}, {len(own)} objects)"
+        count = f"{len(own)} object{'s' if len(own) != 1 else ''}"
+        title = f"Kustomization {ks.namespace}/{ks.name} ({shown}, {count})"
         output = ""
         if own:
             text = "".join(f"---\n{canonical_text(d)}" for d in own)
