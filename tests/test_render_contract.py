@@ -295,3 +295,209 @@ def test_status_line_cut_is_the_first_occurrence_like_the_cli() -> None:
     hr = HelmRelease("web", "apps", "web", ObjectRef("HelmRepository", "charts"), "1m0s", "x", values={"status": {}, "z": 1})
     out = document(manifest_helm_release(hr, "v2.3.0"))
     assert out.endswith("  values:\n        z: 1\nstatus: {}\n")
+
+
+# ------------------------------------------------- flags beyond the basics (issue: flags real repos use)
+
+
+def test_git_branch_with_commit_golden() -> None:
+    # the CLI's golden: --url=https://github.com/stefanprodan/podinfo --branch=main --commit=c88a2f41
+    assert document(manifest_source(git(branch="main", commit="c88a2f41"), "v2.0.0")) == (
+        "---\n"
+        "apiVersion: source.toolkit.fluxcd.io/v1\n"
+        "kind: GitRepository\n"
+        "metadata:\n"
+        "  name: podinfo\n"
+        "  namespace: flux-system\n"
+        "spec:\n"
+        "  interval: 1m0s\n"
+        "  ref:\n"
+        "    branch: main\n"
+        "    commit: c88a2f41\n"
+        "  url: https://github.com/stefanprodan/podinfo\n"
+    )
+
+
+def test_git_ignore_and_sparse_checkout_golden() -> None:
+    # the CLI's golden: --branch=master --ignore-paths .cosign,non-existent-dir/
+    #   --sparse-checkout-paths .cosign,non-existent-dir/ -n default
+    source = git(
+        branch="master", namespace="default", ignore=".cosign\nnon-existent-dir/", sparse_checkout=(".cosign", "non-existent-dir/")
+    )
+    assert document(manifest_source(source, "v2.7.0")) == (
+        "---\n"
+        "apiVersion: source.toolkit.fluxcd.io/v1\n"
+        "kind: GitRepository\n"
+        "metadata:\n"
+        "  name: podinfo\n"
+        "  namespace: default\n"
+        "spec:\n"
+        "  ignore: |-\n"
+        "    .cosign\n"
+        "    non-existent-dir/\n"
+        "  interval: 1m0s\n"
+        "  ref:\n"
+        "    branch: master\n"
+        "  sparseCheckout:\n"
+        "  - .cosign\n"
+        "  - non-existent-dir/\n"
+        "  url: https://github.com/stefanprodan/podinfo\n"
+    )
+
+
+def test_labels_sit_in_metadata_sorted_as_yaml_v2_sorts() -> None:
+    # --label=b10=x,b9=y,Team=z,app.kubernetes.io/name=podinfo,empty=
+    labels = {"b10": "x", "b9": "y", "Team": "z", "app.kubernetes.io/name": "podinfo", "empty": ""}
+    out = document(manifest_source(git(branch="main", labels=labels), "v2.3.0"))
+    assert out.startswith(
+        "---\n"
+        "apiVersion: source.toolkit.fluxcd.io/v1\n"
+        "kind: GitRepository\n"
+        "metadata:\n"
+        "  labels:\n"
+        "    Team: z\n"
+        "    app.kubernetes.io/name: podinfo\n"
+        '    b9: "y"\n'  # a YAML 1.1 boolean word: yaml.v2 quotes it
+        "    b10: x\n"
+        '    empty: ""\n'
+        "  name: podinfo\n"
+        "  namespace: flux-system\n"
+        "spec:\n"
+    )
+
+
+def test_helm_repository_oci_provider_for_ecr() -> None:
+    # --url=oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/charts --oci-provider=aws
+    url = "oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/charts"
+    source = Source("HelmRepository", "ecr", "flux-system", url, "1m0s", "x", provider="aws")
+    assert document(manifest_source(source, "v2.3.0")).endswith(
+        "spec:\n  interval: 1m0s\n  provider: aws\n  type: oci\n" f"  url: {url}\n"
+    )
+
+
+def test_helm_repository_upper_case_oci_scheme_is_oci_and_printed_as_written() -> None:
+    # --url=OCI://ghcr.io/stefanprodan/charts: Go's url.Parse lower-cases the scheme Flux tests
+    source = Source("HelmRepository", "podinfo", "flux-system", "OCI://ghcr.io/stefanprodan/charts", "1m0s", "x")
+    assert document(manifest_source(source, "v2.3.0")).endswith(
+        "spec:\n  interval: 1m0s\n  type: oci\n  url: OCI://ghcr.io/stefanprodan/charts\n"
+    )
+
+
+def test_helm_repository_pass_credentials_only_with_a_secret() -> None:
+    # --url=https://charts.example.com --secret-ref=creds --pass-credentials
+    source = Source("HelmRepository", "charts", "flux-system", "https://charts.example.com", "1m0s", "x", secret_ref="creds", pass_credentials=True)
+    assert document(manifest_source(source, "v2.3.0")).endswith(
+        "spec:\n  interval: 1m0s\n  passCredentials: true\n  secretRef:\n    name: creds\n  url: https://charts.example.com\n"
+    )
+    without = Source("HelmRepository", "charts", "flux-system", "https://charts.example.com", "1m0s", "x", pass_credentials=True)
+    assert "passCredentials" not in document(manifest_source(without, "v2.3.0"))
+
+
+def test_oci_repository_verification() -> None:
+    # --url=oci://ghcr.io/stefanprodan/manifests/podinfo --tag=6.6.2 --verify-provider=cosign
+    #   --verify-secret-ref=cosign-pub --verify-subject=S --verify-issuer=I
+    source = Source(
+        "OCIRepository", "podinfo", "flux-system", "oci://ghcr.io/stefanprodan/manifests/podinfo", "1m0s", "x",
+        tag="6.6.2", verify_provider="cosign", verify_secret_ref="cosign-pub",
+        verify_subject="^https://github.com/stefanprodan/.*$", verify_issuer="^https://token.actions.githubusercontent.com$",
+    )  # fmt: skip
+    assert document(manifest_source(source, "v2.6.0")).endswith(
+        "spec:\n"
+        "  interval: 1m0s\n"
+        "  provider: generic\n"
+        "  ref:\n"
+        "    tag: 6.6.2\n"
+        "  url: oci://ghcr.io/stefanprodan/manifests/podinfo\n"
+        "  verify:\n"
+        "    matchOIDCIdentity:\n"
+        "    - issuer: ^https://token.actions.githubusercontent.com$\n"
+        "      subject: ^https://github.com/stefanprodan/.*$\n"
+        "    provider: cosign\n"
+        "    secretRef:\n"
+        "      name: cosign-pub\n"
+    )
+
+
+def test_kustomization_decryption_retry_service_account_kubeconfig() -> None:
+    # --source=podinfo --decryption-provider=sops --decryption-secret=sops-gpg --retry-interval=2m
+    #   --service-account=reconciler --kubeconfig-secret-ref=remote
+    ks = Kustomization(
+        "apps", "flux-system", "./", ObjectRef("GitRepository", "podinfo"), "1m0s", "x", prune=False,
+        decryption_provider="sops", decryption_secret="sops-gpg", retry_interval="2m0s",
+        service_account_name="reconciler", kube_config_secret_ref="remote",
+    )  # fmt: skip
+    assert document(manifest_kustomization(ks, "v2.3.0")).endswith(
+        "spec:\n"
+        "  decryption:\n"
+        "    provider: sops\n"
+        "    secretRef:\n"
+        "      name: sops-gpg\n"
+        "  interval: 1m0s\n"
+        "  kubeConfig:\n"
+        "    secretRef:\n"
+        "      name: remote\n"
+        "  path: ./\n"
+        "  prune: false\n"
+        "  retryInterval: 2m0s\n"
+        "  serviceAccountName: reconciler\n"
+        "  sourceRef:\n"
+        "    kind: GitRepository\n"
+        "    name: podinfo\n"
+    )
+
+
+def test_kustomization_retry_interval_zero_is_not_written() -> None:
+    # flux writes --retry-interval only above zero
+    ks = Kustomization("apps", "flux-system", "./", ObjectRef("GitRepository", "podinfo"), "1m0s", "x", retry_interval="0s")
+    assert "retryInterval" not in document(manifest_kustomization(ks, "v2.3.0"))
+
+
+def test_helm_release_chart_flags_and_install_namespace() -> None:
+    # --source=HelmRepository/podinfo --chart=podinfo --chart-interval=10m --reconcile-strategy=Revision
+    #   --target-namespace=podinfo --create-target-namespace --crds=CreateReplace --service-account=helm
+    #   --kubeconfig-secret-ref=remote   (v2.6: no storageNamespace)
+    hr = HelmRelease(
+        "podinfo", "flux-system", "podinfo", ObjectRef("HelmRepository", "podinfo"), "1m0s", "x",
+        chart_interval="10m0s", reconcile_strategy="Revision", target_namespace="podinfo",
+        create_namespace=True, crds="CreateReplace", service_account_name="helm", kube_config_secret_ref="remote",
+    )  # fmt: skip
+    assert document(manifest_helm_release(hr, "v2.6.0")).endswith(
+        "spec:\n"
+        "  chart:\n"
+        "    spec:\n"
+        "      chart: podinfo\n"
+        "      interval: 10m0s\n"
+        "      reconcileStrategy: Revision\n"
+        "      sourceRef:\n"
+        "        kind: HelmRepository\n"
+        "        name: podinfo\n"
+        "  install:\n"
+        "    crds: Create\n"
+        "    createNamespace: true\n"
+        "  interval: 1m0s\n"
+        "  kubeConfig:\n"
+        "    secretRef:\n"
+        "      name: remote\n"
+        "  serviceAccountName: helm\n"
+        "  targetNamespace: podinfo\n"
+        "  upgrade:\n"
+        "    crds: CreateReplace\n"
+    )
+
+
+def test_helm_release_chart_ref_golden() -> None:
+    # the CLI's golden: --chart-ref=OCIRepository/podinfo
+    hr = HelmRelease("podinfo", "flux-system", None, None, "1m0s", "x", chart_ref=ObjectRef("OCIRepository", "podinfo"))
+    assert document(manifest_helm_release(hr, "v2.3.0")) == (
+        "---\n"
+        "apiVersion: helm.toolkit.fluxcd.io/v2\n"
+        "kind: HelmRelease\n"
+        "metadata:\n"
+        "  name: podinfo\n"
+        "  namespace: flux-system\n"
+        "spec:\n"
+        "  chartRef:\n"
+        "    kind: OCIRepository\n"
+        "    name: podinfo\n"
+        "  interval: 1m0s\n"
+    )

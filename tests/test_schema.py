@@ -100,7 +100,9 @@ def mutate(*changes: tuple[KeyPath, Any]) -> str:
 HR = ("helmReleases", 0)
 KS = ("kustomizations", 1)
 GIT = ("sources", 0)
+HELM = ("sources", 1)
 OCI = ("sources", 2)
+V29 = (("flux", "version"), "v2.9.0")
 
 VALID = {
     "base": BASE,
@@ -118,6 +120,27 @@ VALID = {
     "ssh-git-url": mutate(((*GIT, "url"), "ssh://git@github.com/kubernetes/k8s.io")),
     "oci-digest": mutate(((*OCI, "tag"), DELETE), ((*OCI, "digest"), "sha256:abc")),
     "git-commit": mutate(((*GIT, "branch"), DELETE), ((*GIT, "commit"), "0123abc")),
+    "git-commit-with-branch": mutate(((*GIT, "commit"), "0123abc")),
+    "new-flags": mutate(
+        V29,
+        ((*GIT, "ignore"), DELETE), ((*GIT, "ignorePaths"), [".cosign", "docs/"]),
+        ((*GIT, "sparseCheckout"), ["deploy"]), ((*GIT, "recurseSubmodules"), True),
+        ((*GIT, "labels"), {"app.kubernetes.io/part-of": "prow", "team": ""}),
+        ((*HELM, "provider"), "aws"), ((*HELM, "secretRef"), "creds"), ((*HELM, "passCredentials"), True),
+        ((*OCI, "ignorePaths"), ["*.md"]), ((*OCI, "verifyProvider"), "cosign"), ((*OCI, "verifySecretRef"), "keys"),
+        ((*OCI, "verifySubject"), "^s$"), ((*OCI, "verifyIssuer"), "^i$"),
+        ((*KS, "decryptionProvider"), "sops"), ((*KS, "decryptionSecret"), "sops-gpg"), ((*KS, "retryInterval"), "1m"),
+        ((*KS, "serviceAccountName"), "reconciler"), ((*KS, "kubeConfigSecretRef"), "remote"), ((*KS, "labels"), {"a": "b"}),
+        ((*HR, "chartInterval"), "1h"), ((*HR, "reconcileStrategy"), "Revision"), ((*HR, "createNamespace"), True),
+        ((*HR, "serviceAccountName"), "helm"), ((*HR, "kubeConfigSecretRef"), "remote"),
+        (("helmReleases", 1, "chart"), DELETE), (("helmReleases", 1, "source"), DELETE),
+        (("helmReleases", 1, "chartRef"), "OCIRepository/manifests"),
+    ),
+    "chart-ref-to-a-helm-chart": mutate(
+        V29, (("helmReleases", 1, "chart"), DELETE), (("helmReleases", 1, "source"), DELETE),
+        (("helmReleases", 1, "chartRef"), "HelmChart/db-chart"),
+    ),
+    "upper-case-oci-scheme": mutate(((*HELM, "url"), "OCI://ghcr.io/charts")),
 }
 
 # Broken in a way JSON Schema can state: the schema and the loader both reject.
@@ -208,6 +231,38 @@ STRUCTURAL = {
     "path-control-character": mutate((("flux", "componentsFile"), "flux/gotk\x01.yaml")),
     "name-trailing-newline": mutate(((*GIT, "name"), "k8s-io\n")),
     "duration-trailing-newline": mutate((("defaults", "interval"), "5m\n")),
+    "git-tag-with-commit": mutate(((*GIT, "branch"), DELETE), ((*GIT, "tag"), "v1"), ((*GIT, "commit"), "0123abc")),
+    "sparse-checkout-before-v2.7": mutate((("flux", "version"), "v2.6.0"), ((*GIT, "sparseCheckout"), ["deploy"])),
+    "verify-oidc-before-v2.3": mutate(
+        (("flux", "version"), "v2.2.0"), ((*OCI, "verifyProvider"), "cosign"),
+        ((*OCI, "verifySubject"), "s"), ((*OCI, "verifyIssuer"), "i"),
+    ),
+    "chart-ref-before-v2.3": mutate(
+        (("flux", "version"), "v2.2.0"), (("helmReleases", 1, "chart"), DELETE),
+        (("helmReleases", 1, "source"), DELETE), (("helmReleases", 1, "chartRef"), "OCIRepository/manifests"),
+    ),
+    "chart-ref-with-chart": mutate(V29, ((*HR, "chartRef"), "OCIRepository/manifests")),
+    "neither-chart-nor-chart-ref": mutate((("helmReleases", 1, "chart"), DELETE), (("helmReleases", 1, "source"), DELETE)),
+    "chart-ref-kind": mutate(V29, (("helmReleases", 1, "chart"), DELETE), (("helmReleases", 1, "source"), DELETE),
+                             (("helmReleases", 1, "chartRef"), "GitRepository/k8s-io")),
+    "reconcile-strategy": mutate(((*HR, "reconcileStrategy"), "Always")),
+    "provider-on-an-https-helm-repository": mutate(((*HELM, "url"), "https://charts.example.com"), ((*HELM, "provider"), "aws")),
+    "pass-credentials-without-secret": mutate(((*HELM, "passCredentials"), True)),
+    "verify-secret-without-provider": mutate(((*OCI, "verifySecretRef"), "keys")),
+    "verify-subject-without-issuer": mutate(V29, ((*OCI, "verifyProvider"), "cosign"), ((*OCI, "verifySubject"), "s")),
+    "verify-provider-unknown": mutate(((*OCI, "verifyProvider"), "notation")),
+    "ignore-and-ignore-paths": mutate(((*GIT, "ignorePaths"), ["x"])),
+    "ignore-path-two-lines": mutate(((*GIT, "ignore"), DELETE), ((*GIT, "ignorePaths"), ["a\nb"])),
+    "decryption-secret-without-provider": mutate(((*KS, "decryptionSecret"), "sops-gpg")),
+    "decryption-provider-unknown": mutate(((*KS, "decryptionProvider"), "vault")),
+    "label-key": mutate(((*KS, "labels"), {"-bad": "x"})),
+    "label-key-prefix-upper": mutate(((*KS, "labels"), {"Example.com/x": "y"})),
+    "label-value": mutate(((*KS, "labels"), {"team": "no spaces"})),
+    "label-value-too-long": mutate(((*KS, "labels"), {"team": "x" * 64})),
+    "label-value-a-number": mutate(((*KS, "labels"), {"team": 1})),
+    "health-check-dotted-name": mutate((("kustomizations", 2, "healthChecks"), ["Deployment/my.app.apps"])),
+    "duration-non-ascii-digit": mutate(((*KS, "interval"), "\u0665m")),
+    "retry-interval-bad": mutate(((*KS, "retryInterval"), "soon")),
     "root-a-list": "- flux\n",
     "empty": "",
 }
@@ -230,6 +285,9 @@ BEYOND_SCHEMA = {
     "values-from-twice-in-other-case": mutate(((*HR, "valuesFrom"), ["ConfigMap/x", "configmap/x"])),
     "duplicate-yaml-key": BASE + "defaults: {}\n",
     "marker-not-printable": mutate((("output", "marker"), "Code\u00a0generated")),
+    "label-name-over-63-characters": mutate(((*KS, "labels"), {"example.com/" + "x" * 64: "y"})),
+    "chart-ref-oci-not-declared": mutate(V29, (("helmReleases", 1, "chart"), DELETE), (("helmReleases", 1, "source"), DELETE),
+                                         (("helmReleases", 1, "chartRef"), "OCIRepository/missing")),
 }
 
 

@@ -4,7 +4,7 @@ Keys, types, enums, name/duration/URL/reference/label formats, descriptions and 
 cross-key rules a schema can state (exactly one Git/OCI ref, a Git branch with a commit,
 per-kind source keys, chart and source or chartRef, keys that need another key, no health
 checks with `wait`) and what the pinned release lacks (`source-watcher` before Flux v2.7,
-each key whose flag came later, a dependsOn readiness expression before v2.9) come from
+each key whose flag came later, a dependency's readiness expression before v2.9) come from
 the field tables the loader reads with, so the two cannot drift apart silently;
 tests/test_schema.py compares their verdicts.
 
@@ -164,7 +164,7 @@ def config_schema() -> dict[str, Any]:
 
 def _version_gates(sections: list[tuple[str, Section[Any]]]) -> list[dict[str, Any]]:
     """What the pinned release lacks: each key whose flag came later (a row's `since`), and
-    a dependsOn readiness expression before v2.9 (kept in the name by older releases)."""
+    a dependency's readiness expression before v2.9 (kept in the name by older releases)."""
     keys: dict[int, dict[str, list[str]]] = {}
     for path, section in sections:
         for f in section.fields:

@@ -180,7 +180,8 @@ def manifest_helm_release(hr: HelmRelease, version: str) -> dict[str, Any]:
 
 
 def _chart_spec(hr: HelmRelease) -> dict[str, Any]:
-    """chart.spec: the chart and sourceRef always appear (`name: ""` without --source)."""
+    """chart.spec: the chart and its source reference always appear (`name: ""` without
+    --source)."""
     source = hr.source if hr.source is not None else ObjectRef("", "")
     chart_spec: dict[str, Any] = {
         "chart": hr.chart or "",
