@@ -119,6 +119,21 @@ HAND_WRITTEN_KARPENTER = hr_doc(
 )
 
 
+# Values files as the bash era left them next to the tree: per-cluster files for releases
+# that read a ConfigMap, a cluster's file baked into a release by the last run, a base file
+# with an overlay.
+VALUES_FILES = {
+    "config/values/kubecost-canary.yaml": "kubecostToken: canary\n",
+    "config/values/kubecost-prod.yaml": "kubecostToken: prod\n",
+    "config/values/node-termination-handler-canary.yaml": "enableSpotInterruptionDraining: false\n",
+    "config/values/node-termination-handler-prod.yaml": "enableSpotInterruptionDraining: y\nnodeSelector: {pool: spot}\n",
+    "config/values/karpenter-crd.yaml": "webhook: {enabled: true, port: 8443}\n",
+    "config/values/karpenter-crd-tuning.yaml": "webhook: {port: 8080}\n",
+}
+BAKED_NTH = "  values:\n    enableSpotInterruptionDraining: true\n    nodeSelector:\n      pool: spot\n"
+MERGED_CRD = "  values:\n    webhook:\n      enabled: true\n      port: 8080\n"
+
+
 def bash_tree(root: Path) -> dict[str, str]:
     """A resources/ tree written the way the bash script wrote it (Flux v2.2.3)."""
     files = {
@@ -134,10 +149,11 @@ def bash_tree(root: Path) -> dict[str, str]:
         ),
         "kube-system/flux-hr-node-termination-handler.yaml": bash_file(
             2023,
-            hr_doc("node-termination-handler", "kube-system", "aws-node-termination-handler", "0.21.0", "eks-charts"),
+            hr_doc("node-termination-handler", "kube-system", "aws-node-termination-handler", "0.21.0", "eks-charts",
+                   tail=BAKED_NTH),
         ),
         "karpenter/flux-hr-karpenter-crd.yaml": bash_file(
-            2024, hr_doc("karpenter-crd", "kube-system", "karpenter-crd", "0.36.2", "karpenter")
+            2024, hr_doc("karpenter-crd", "kube-system", "karpenter-crd", "0.36.2", "karpenter", tail=MERGED_CRD)
         ),
         "kubecost/flux-hr-kubecost.yaml": bash_file(
             2024,
@@ -157,8 +173,10 @@ def bash_tree(root: Path) -> dict[str, str]:
     files["flux-system/flux-ks-karpenter.yaml"] = bash_file(
         2024, ks_doc("karpenter", extra="  dependsOn:\n  - name: kube-system\n")
     )
-    (root / "config").mkdir(parents=True)
+    (root / "config" / "values").mkdir(parents=True)
     (root / "config" / "boilerplate.txt").write_text(BOILERPLATE)
+    for rel, text in VALUES_FILES.items():
+        (root / rel).write_text(text)
     for rel, text in files.items():
         path = root / "resources" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -212,12 +230,14 @@ helmReleases:
     source: HelmRepository/karpenter
     chart: karpenter-crd
     version: 0.36.2
+    valuesFiles: [config/values/karpenter-crd.yaml, config/values/karpenter-crd-tuning.yaml]
     file: karpenter/flux-hr-karpenter-crd.yaml
   - name: node-termination-handler
     namespace: kube-system
     source: HelmRepository/eks-charts
     chart: aws-node-termination-handler
     version: 0.21.0
+    valuesFiles: [config/values/node-termination-handler-prod.yaml]
   - name: kubecost
     namespace: kubecost
     source: HelmRepository/kubecost
@@ -275,6 +295,27 @@ def test_shipped_tree_round_trip_through_invoke(tmp_path: Path) -> None:
     assert snapshot(root) == before
 
 
+def test_shipped_tree_with_known_clusters_recovers_the_per_cluster_values(tmp_path: Path) -> None:
+    """The shipped tree, its config reduced to the clusters: karpenter's valuesFrom
+    ConfigMap and config/values/karpenter-{canary,prod}.yaml become clusterValues again."""
+    root = copy_project(tmp_path)
+    config = root / "config" / "flux.yaml"
+    config.write_text("flux: {version: v2.3.0}\nclusters:\n  canary: {context: prow-canary-cluster}\n  prod: {context: prow-build-cluster}\n")
+    before = snapshot(root)
+    done = run_invoke("flux.import", "--write", "--force", config=config)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "note: HelmRelease kube-system/karpenter: clusterValues {configMap: karpenter-helm-values, file: "
+        "config/values/karpenter-{cluster}.yaml} inferred: it reads ConfigMap/karpenter-helm-values and "
+        "config/values/karpenter-{cluster}.yaml exists for every cluster (canary, prod)"
+    ) in done.stdout.splitlines()  # with --write the notes go to stdout
+    karpenter = next(h for h in load_config(config).helm_releases if h.name == "karpenter")
+    assert karpenter.cluster_values is not None and karpenter.cluster_values.config_map == "karpenter-helm-values"
+    check = run_invoke("flux.update", "--check", config=config)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert snapshot(root) == before
+
+
 def test_shipped_config_reimported_with_force_keeps_clusters_and_cluster_values(tmp_path: Path) -> None:
     root = copy_project(tmp_path)
     config = root / "config" / "flux.yaml"
@@ -290,6 +331,59 @@ def test_shipped_config_reimported_with_force_keeps_clusters_and_cluster_values(
     assert karpenter.cluster_values is not None
     assert karpenter.cluster_values.file == "config/values/karpenter-{cluster}.yaml"
     assert run_invoke("flux.update", "--check", config=config).returncode == 0
+
+
+def test_per_cluster_values_are_recovered_once_the_clusters_are_known(tmp_path: Path) -> None:
+    """An existing config that names the clusters (say, written by hand before the import):
+    a ConfigMap with a values file for every cluster becomes clusterValues."""
+    root = tmp_path / "project"
+    bash_tree(root)
+    config = root / "config" / "flux.yaml"
+    config.write_text("flux: {version: v2.2.3}\nclusters:\n  canary: {context: ctx-canary}\n  prod: {context: ctx-prod}\n")
+    before = snapshot(root)
+    result = import_tree(config)
+    assert result.blockers == [] and result.warnings == []
+    assert "    valuesFrom: [ConfigMap/kubecost-helm-values]\n" not in result.text
+    assert "    clusterValues: {configMap: kubecost-helm-values, file: 'config/values/kubecost-{cluster}.yaml'}\n" in result.text
+    assert (
+        "HelmRelease kubecost/kubecost: clusterValues {configMap: kubecost-helm-values, file: "
+        "config/values/kubecost-{cluster}.yaml} inferred: it reads ConfigMap/kubecost-helm-values and "
+        "config/values/kubecost-{cluster}.yaml exists for every cluster (canary, prod)"
+    ) in result.notes
+    write_text(config, result.text, "config/flux.yaml")
+    loaded = load_config(config)
+    kubecost = next(h for h in loaded.helm_releases if h.name == "kubecost")
+    assert kubecost.cluster_values is not None and kubecost.cluster_values.file_for("prod") == "config/values/kubecost-prod.yaml"
+    plan = plan_update(loaded, today=dt.date(2031, 1, 1))
+    assert plan.pending == [] and plan.drift_notes == []
+    assert snapshot(root) == before
+
+
+def test_values_files_of_the_existing_config_are_kept_when_they_still_merge_to_the_values(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    bash_tree(root)
+    (root / "config" / "values" / "crd-copy.yaml").write_text("webhook: {enabled: true, port: 8080}\n")
+    config = root / "config" / "flux.yaml"
+    config.write_text(
+        "flux: {version: v2.2.3}\nhelmReleases:\n  - {name: karpenter-crd, namespace: kube-system, "
+        "valuesFiles: [config/values/karpenter-crd.yaml, config/values/karpenter-crd-tuning.yaml]}\n"
+    )
+    result = import_tree(config)
+    assert (
+        "HelmRelease kube-system/karpenter-crd: valuesFiles config/values/karpenter-crd.yaml, "
+        "config/values/karpenter-crd-tuning.yaml kept from the existing config"
+    ) in result.notes
+    assert "valuesFiles: [config/values/karpenter-crd.yaml, config/values/karpenter-crd-tuning.yaml]" in result.text
+
+
+def test_values_that_no_file_gives_stay_inline(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    bash_tree(root)
+    (root / "config" / "values" / "node-termination-handler-prod.yaml").write_text("other: 1\n")
+    result = import_tree(root / "config" / "flux.yaml")
+    assert "    values:\n      enableSpotInterruptionDraining: true\n      nodeSelector:\n        pool: spot\n" in result.text
+    assert "node-termination-handler-prod" not in result.text
+    assert result.blockers == [] and result.warnings == []
 
 
 def test_bash_tree_round_trip_keeps_every_byte(tmp_path: Path) -> None:
@@ -317,10 +411,22 @@ def test_bash_tree_reports_what_it_decided_and_what_it_left(tmp_path: Path) -> N
     assert "note: flux.version v2.2.3: the release of the components file resources/flux-system/gotk-components.yaml (the generated files fit v2.2 only)" in lines
     assert any(line.startswith("note: output.marker: kept the bash script's marker") for line in lines)
     assert f"note: output.repoPath {REPO}: from the Kustomization paths (6 of 6 map to folders of resources/)" in lines
-    assert any(
-        line.startswith("note: HelmRelease kubecost/kubecost: valuesFrom ConfigMap/kubecost-helm-values is imported as a plain valuesFrom entry")
-        for line in lines
-    )
+    assert (
+        "note: HelmRelease kubecost/kubecost: valuesFrom ConfigMap/kubecost-helm-values is imported as a plain valuesFrom "
+        "entry, though config/values/kubecost-{cluster}.yaml looks per-cluster (found for canary, prod): declare those "
+        "clusters (NAME: {context: KUBE_CONTEXT}) and replace it with clusterValues: {configMap: kubecost-helm-values, "
+        "file: config/values/kubecost-{cluster}.yaml}"
+    ) in lines
+    assert (
+        "note: HelmRelease kube-system/karpenter-crd: valuesFiles config/values/karpenter-crd.yaml, "
+        "config/values/karpenter-crd-tuning.yaml inferred: the merged file(s) are exactly its values"
+    ) in lines
+    assert (
+        "note: HelmRelease kube-system/node-termination-handler: valuesFiles config/values/node-termination-handler-prod.yaml "
+        "inferred: the merged file(s) are exactly its values; config/values/node-termination-handler-prod.yaml is one "
+        "cluster's file of config/values/node-termination-handler-{cluster}.yaml: `flux create` baked in the values of "
+        "the cluster it ran for last; give each cluster its own with clusterValues"
+    ) in lines
     assert "warning: resources/karpenter/flux-hr-karpenter.yaml: no generated marker: left as a hand-written file, not imported" in lines
     assert not (root / "config" / "flux.yaml").exists()
 

@@ -172,7 +172,7 @@ def _version_gates(sections: list[tuple[str, Section[Any]]]) -> list[dict[str, A
                 keys.setdefault(f.since, {}).setdefault(path, []).append(f.key)
     gates = []
     for minor, by_path in sorted(keys.items()):
-        lists = {
+        lists: dict[str, Any] = {
             path: {
                 "items": {
                     "not": {"type": "object", "anyOf": [{"required": [k]} for k in sorted(set(ks))]}
@@ -182,12 +182,12 @@ def _version_gates(sections: list[tuple[str, Section[Any]]]) -> list[dict[str, A
         }
         gates.append(_when_before(minor, lists))
     plain_dependencies = {"items": {"not": {"pattern": "@"}}}
-    lists = {
+    dependencies = {
         s.path: {"items": {"properties": {DEPENDS_ON: plain_dependencies}}}
         for _, s in sections
         if DEPENDS_ON in s.keys
     }
-    gates.append(_when_before(DEPENDS_ON_EXPRESSION_MINOR, lists))
+    gates.append(_when_before(DEPENDS_ON_EXPRESSION_MINOR, dependencies))
     return gates
 
 

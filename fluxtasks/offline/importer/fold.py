@@ -3,16 +3,15 @@ values repeated enough to become `defaults`, and one entry per object."""
 
 from __future__ import annotations
 
-import posixpath
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ...config.fields import Defaults, Section
-from ...config.helm_releases import HELM_RELEASE, VALUES_FROM
+from ...config.helm_releases import HELM_RELEASE
 from ...config.kustomizations import KUSTOMIZATION
-from ...config.model import ClusterValues, HelmRelease, Kustomization, ObjectRef, Source
+from ...config.model import HelmRelease, Kustomization, Source
 from ...config.refs import valid_ref
 from ...config.settings import CLUSTER, DEFAULTS, FLUX, OUTPUT, VERSION_FALLBACK
 from ...config.sources import PATH as SOURCES
@@ -32,6 +31,7 @@ from ...tree import folders, local_folder
 from ...yamlio.config_dump import FlowMap, dump_config
 from .entries import References, entry, kind_of
 from .read import Components, Existing, Imported
+from .values import ValuesEvidence
 
 SCHEMA_LINE = "yaml-language-server: $schema=flux.schema.json"
 SOURCE_ORDER = {kind: i for i, kind in enumerate(SOURCE_KINDS)}
@@ -56,9 +56,11 @@ class Fold:
     resources_rel: str
     header_rel: str
     folders: set[str] = field(init=False)
+    values: ValuesEvidence = field(init=False)
 
     def __post_init__(self) -> None:
         self.folders = folders(self.root / self.resources_rel)
+        self.values = ValuesEvidence(self.existing, self.root, self.resources_rel)
 
     def build(self, imported: list[Imported]) -> Built:
         notes: list[str] = []
@@ -100,7 +102,7 @@ class Fold:
         ):
             if items:
                 data[path] = [
-                    entry(self.with_cluster_values(i.obj, notes), defaults, refs) for i in items
+                    entry(self.values.recover(i.obj, notes), defaults, refs) for i in items
                 ]
                 entries.update({f"{path}[{n}]": i for n, i in enumerate(items)})
         head = [
@@ -122,40 +124,6 @@ class Fold:
         notes.append(f"clusters: {', '.join(self.existing.clusters)} kept from the existing config")
         clusters = self.existing.clusters.items()
         return {CLUSTER.path: {n: FlowMap(settings(CLUSTER, context=c)) for n, c in clusters}}
-
-    def with_cluster_values(self, obj: Any, notes: list[str]) -> Any:
-        """A HelmRelease with the existing config's clusterValues, when the files still say
-        so: the release reads its ConfigMap and every cluster's file exists."""
-        if not isinstance(obj, HelmRelease):
-            return obj
-        kept = self.existing.cluster_values.get((obj.namespace, obj.name))
-        if kept is None or not self.cluster_values_hold(kept, obj):
-            for ref in obj.values_from:
-                if ref.kind == "ConfigMap":
-                    notes.append(
-                        f"HelmRelease {obj.namespace}/{obj.name}: {VALUES_FROM.key} ConfigMap/{ref.name} is "
-                        f"imported as a plain {VALUES_FROM.key} entry (rendered files cannot tell whether it "
-                        "holds per-cluster values); if `invoke flux.apply-values` should fill it, "
-                        f"replace it with clusterValues: {{configMap: {ref.name}, file: "
-                        "config/values/NAME-{cluster}.yaml}"
-                    )
-            return obj
-        config_map, file = kept
-        notes.append(
-            f"HelmRelease {obj.namespace}/{obj.name}: clusterValues (ConfigMap/{config_map}, "
-            f"{file}) kept from the existing config"
-        )
-        return replace(obj, cluster_values=ClusterValues(config_map, file))
-
-    def cluster_values_hold(self, kept: tuple[str, str], hr: HelmRelease) -> bool:
-        config_map, file = kept
-        if ObjectRef("ConfigMap", config_map) not in hr.values_from:
-            return False
-        clusters = list(self.existing.clusters) or [""]
-        inside = posixpath.normpath(file).startswith(posixpath.normpath(self.resources_rel) + "/")
-        if inside or ("{cluster}" in file and clusters == [""]):
-            return False
-        return all((self.root / file.replace("{cluster}", c)).is_file() for c in clusters)
 
     def version(self, imported: list[Imported]) -> tuple[str, str]:
         """The pin: the Flux release whose `flux create` writes (most of) these documents."""

@@ -55,6 +55,8 @@ class Existing:
     clusters: dict[str, str] = field(default_factory=dict)
     # (namespace, name) of a HelmRelease -> its clusterValues (configMap, file)
     cluster_values: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # (namespace, name) of a HelmRelease -> its valuesFiles
+    values_files: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     problem: str | None = None
 
 
@@ -97,6 +99,9 @@ def read_existing(config_path: Path) -> Existing:
         config_map, file = as_text(values.get("configMap")), as_text(values.get("file"))
         if key[0] and key[1] and config_map and file:
             out.cluster_values[(key[0], key[1])] = (config_map, file)
+        files = as_texts(hr.get("valuesFiles"))
+        if key[0] and key[1] and files:
+            out.values_files[(key[0], key[1])] = files
     return out
 
 
