@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from invoke.collection import Collection
 
-from . import apply, generate, objects, observe, offline, recover
+from . import apply, diff, edit, generate, objects, observe, offline, recover
 
 flux = Collection(
     "flux",
@@ -17,6 +17,13 @@ flux = Collection(
     generate.schema,
     offline.validate,
     offline.import_config,
+    diff.diff,
+    edit.add_source,
+    edit.add_kustomization,
+    edit.add_helm_release,
+    edit.set_version,
+    edit.remove,
+    edit.upgrade,
     apply.install,
     apply.apply_sources,
     apply.apply_kustomizations,

@@ -45,3 +45,20 @@ class _ReleaseArgument(Argument):
     @value.setter
     def value(self, arg: str) -> None:
         self.set_value(arg, cast=True)
+
+
+def short_flags(**flags: str) -> type[Task[Any]]:
+    """A Task class whose arguments get exactly these short flags (by parameter name) and
+    no other: Invoke would hand out first letters, and give `-n` (which means --namespace
+    everywhere else) to --context once -c and -o are taken, or -d (--dry-run) to
+    --depends-on."""
+
+    class ShortFlags(Task[Any]):
+        def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+            args = super().get_arguments(ignore_unknown_help)
+            for arg in args:
+                flag = flags.get(arg.attr_name or arg.names[0])
+                arg.names = (arg.names[0], flag) if flag else (arg.names[0],)
+            return args
+
+    return ShortFlags

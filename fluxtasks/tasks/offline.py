@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from invoke.context import Context
 from invoke.tasks import task
 
 from ..errors import CheckFailed
 from ._edge import config_path, edge, out, runner, say, warn
+from .edit import writing_tree
 
 
 @task(help={"verbose": "Echo every kubectl command before it runs."})
@@ -34,7 +37,7 @@ def validate(c: Context, verbose: bool = False) -> None:
     name="import",
     help={
         "write": "Write the config instead of printing it (refused while a generated file cannot be imported).",
-        "force": "With --write, replace an existing config/flux.yaml (its clusters and output settings are kept).",
+        "force": "With --write, replace an existing config/flux.yaml (its clusters and output settings are kept, and the comments of every entry that stays).",
     },
 )
 @edge
@@ -44,15 +47,17 @@ def import_config(c: Context, write: bool = False, force: bool = False) -> None:
     Prints the config on stdout (notes on stderr) unless --write. Exit 4 when a file that
     carries the generated marker cannot be imported: update would delete it.
     """
+    from ..config.edit import replace_config
     from ..config.paths import shown_config
-    from ..files.atomic import write_text
     from ..offline.import_report import refuse_overwrite, report_import
     from ..offline.importer import import_tree
 
     path = config_path(c)
     refuse_overwrite(path, shown_config(path), write=write, force=force)
-    result = import_tree(path)
-    written = report_import(result, write=write, say=say, warn=warn, out=out)
-    if written is not None:
-        write_text(path, result.text, result.shown_config)
-        say(written)
+    with writing_tree(path, "flux.import") if write else contextlib.nullcontext():
+        result = import_tree(path)
+        written = report_import(result, write=write, say=say, warn=warn, out=out)
+        if written is not None:
+            for note in replace_config(path, result.text):  # --force keeps the old comments
+                warn(note)
+            say(written)
