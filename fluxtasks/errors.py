@@ -12,6 +12,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_TOOL = 2
 EXIT_CLUSTER = 3
 EXIT_INPUT = 4
+EXIT_UNREACHABLE = 5
 EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
 
@@ -49,6 +50,12 @@ class ClusterSelectionError(FluxTasksError, code=EXIT_CLUSTER):
 
 class InputError(FluxTasksError, code=EXIT_INPUT):
     """Invalid input: config file, option values, refused overwrite."""
+
+
+class ClusterUnreachable(FluxTasksError, code=EXIT_UNREACHABLE):
+    """The cluster could not be used at all: connection refused or timed out, an unknown host,
+    credentials refused, a context the kubeconfig lacks, an unreadable kubeconfig. Not the
+    same as an object that is not ready (exit 1)."""
 
 
 class WatchTimeout(FluxTasksError, code=EXIT_TIMEOUT):

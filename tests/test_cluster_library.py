@@ -433,7 +433,10 @@ def test_wait_stops_at_the_first_failure() -> None:
     keys = [("HelmRelease", "kube-system", "a"), KEY]
     result = wait_for(conn, keys, Wait(60, 5))
     assert result.outcome is Outcome.FAILED
-    assert [o.message for o in result.failed] == ["Failed to upgrade after 1 attempt(s)"]
+    # the cause, not the Stalled summary ("Failed to upgrade after 1 attempt(s)")
+    assert [o.message for o in result.failed] == [
+        "Helm upgrade failed for release kube-system/a with chart a@1.0.2: boom"
+    ]
     assert len(conn.runner.calls) == 1
 
 

@@ -113,6 +113,13 @@ def replace(objects: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str
 GET = get_status()
 CC = CURRENT_CONTEXT
 SUSPEND_KARPENTER = flux("suspend", "helmrelease", "karpenter", "-n", "kube-system")
+WHY_OBJECTS = kubectl(
+    "get",
+    "helmreleases.helm.toolkit.fluxcd.io,kustomizations.kustomize.toolkit.fluxcd.io,"
+    "gitrepositories.source.toolkit.fluxcd.io,helmrepositories.source.toolkit.fluxcd.io,"
+    "ocirepositories.source.toolkit.fluxcd.io,helmcharts.source.toolkit.fluxcd.io,deployments.apps",
+    "-A", "-o", "json",
+)  # fmt: skip
 RESUME_KARPENTER = flux("resume", "helmrelease", "karpenter", "-n", "kube-system", "--wait=false")
 
 
@@ -127,6 +134,7 @@ TASKS = {
     "apply-values": ["flux.apply-values"],
     "status": ["flux.status"],
     "watch": ["flux.watch"],
+    "why": ["flux.why", "hr", "karpenter"],
     "suspend": ["flux.suspend", "hr", "karpenter"],
     "resume": ["flux.resume", "hr", "karpenter"],
     "reconcile": ["flux.reconcile", "ks", "apps"],
@@ -164,6 +172,12 @@ def dry_run_argv(task: str, root: Path) -> list[list[str]]:
         ],
         "status": [GET],
         "watch": [GET],
+        "why": [
+            WHY_OBJECTS,
+            kubectl("get", "events", "-n", "kube-system", "--field-selector",
+                    "involvedObject.kind=HelmRelease,involvedObject.name=karpenter", "-o", "json"),
+            kubectl("logs", "deploy/helm-controller", "-n", "flux-system", "-c", "manager", "--since=1h"),
+        ],
         "suspend": [SUSPEND_KARPENTER],
         "resume": [RESUME_KARPENTER, GET],
         "reconcile": [flux("reconcile", "kustomization", "apps", "-n", "flux-system")],
@@ -276,7 +290,11 @@ def test_status_not_ready_is_exit_1(env: Env) -> None:
     env.fake.seed(objects)
     result = env.run("flux.status", "--cluster", "canary")
     assert result.returncode == 1
-    assert "Failed to upgrade after 1 attempt(s)" in result.stdout
+    # the cause, not the Stalled summary ("Failed to upgrade after 1 attempt(s)")
+    assert (
+        "Helm upgrade failed for release kube-system/karpenter with chart karpenter@1.0.2: boom"
+        in result.stdout
+    )
     assert "flux-system/apps" in result.stdout and "missing" in result.stdout
     assert (
         result.stderr.strip()
@@ -285,20 +303,29 @@ def test_status_not_ready_is_exit_1(env: Env) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "message"),
+    ("state", "code", "message"),
     [
         pytest.param(
-            {"missingCrds": ["ocirepositories.source.toolkit.fluxcd.io"]},
-            "Flux is not installed on cluster canary",
+            {"missingCrds": ["ocirepositories.source.toolkit.fluxcd.io"]}, 1,
+            "Flux is not installed on cluster canary (context prow-canary-cluster) (error: the "
+            "server doesn't have a resource type \"ocirepositories\"): "
+            "run `invoke flux.install --cluster canary` first",
             id="missing-crd",
         ),
-        pytest.param({"unreachable": True}, "Unable to connect to the server", id="unreachable"),
+        pytest.param(
+            {"unreachable": True}, 5,
+            "cannot reach cluster canary (context prow-canary-cluster): Unable to connect to the "
+            "server: dial tcp 10.0.0.1:443: i/o timeout",
+            id="unreachable",
+        ),
     ],
-)
-def test_status_cluster_errors_are_one_line(env: Env, state: dict[str, Any], message: str) -> None:
+)  # fmt: skip
+def test_status_cluster_errors_are_one_line(
+    env: Env, state: dict[str, Any], code: int, message: str
+) -> None:
     env.fake.seed(declared_ready(), **state)
     result = env.run("flux.status", "--cluster", "canary")
-    assert result.returncode == 1
+    assert result.returncode == code
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -335,11 +362,18 @@ def test_watch_exits_1_on_a_stalled_object(env: Env) -> None:
     env.fake.seed(replace(declared_ready(), stalled_hr("karpenter")))
     result = env.run(*WATCH)
     assert result.returncode == 1
-    assert env.fake.calls() == [CC, GET]
+    # the poll, then one read of everything the summary of the failed release needs
+    assert env.fake.calls() == [CC, GET, WHY_OBJECTS]
+    helm_error = "Helm upgrade failed for release kube-system/karpenter with chart karpenter@1.0.2: boom"
     assert result.stderr.strip() == (
-        "HelmRelease kube-system/karpenter failed: Failed to upgrade after 1 attempt(s) "
-        "(if its retries are exhausted: invoke flux.recover-hr karpenter -n kube-system)"
+        f"HelmRelease kube-system/karpenter failed: {helm_error} "
+        "(if its retries are exhausted: invoke flux.recover-hr karpenter -n kube-system --cluster canary)"
     )
+    assert result.stdout.splitlines()[-3:] == [
+        "HelmRelease kube-system/karpenter on canary: FAILED (Stalled/RetriesExceeded)",
+        f"Cause: {helm_error}",
+        "next: invoke flux.recover-hr karpenter -n kube-system --cluster canary",
+    ]
 
 
 def test_watch_exits_124_on_timeout_listing_what_is_pending(env: Env) -> None:
@@ -354,9 +388,11 @@ def test_watch_exits_124_on_timeout_listing_what_is_pending(env: Env) -> None:
     assert result.stderr.splitlines() == [
         "timed out after 100ms; still pending:",
         "  GitRepository flux-system/k8s-io: missing - not found in the cluster",
-        "  Kustomization flux-system/apps: in progress - kustomize build failed",
+        "  Kustomization flux-system/apps: failing - kustomize build failed",
     ]
+    # no time is left for another read: the summaries come from the last poll
     assert all(call == GET for call in env.fake.calls()[1:])
+    assert "next: invoke flux.validate" in result.stdout  # a build failure is reproduced offline
 
 
 def test_watch_rides_out_a_transient_kubectl_failure(env: Env) -> None:
@@ -526,7 +562,7 @@ def test_recover_hr_still_failing_is_exit_1_and_resumed(env: Env) -> None:
     assert result.returncode == 1
     assert env.fake.calls() == [CC, GET, SUSPEND_KARPENTER, RESUME_KARPENTER, GET]
     assert (
-        "still failing  HelmRelease kube-system/karpenter: Failed to upgrade after 1 attempt(s); "
+        "still failing  HelmRelease kube-system/karpenter: "
         "Helm upgrade failed for release kube-system/karpenter with chart karpenter@1.0.2: boom"
     ) in result.stdout
     assert (

@@ -21,14 +21,12 @@ from fakes import samples as s
 from fakes import samples_diag as d
 
 from fluxtasks.cluster.advice import Cause
-from fluxtasks.cluster.diagnose import Diagnosis, diagnose
+from fluxtasks.cluster.diagnose import Diagnosis, diagnose, object_progress, progress_text
 from fluxtasks.cluster.evidence import gather
-from fluxtasks.cluster.facts import Ref
-from fluxtasks.cluster.phase import DiagnosisPhase
-from fluxtasks.cluster.progress import object_progress, progress_text
-from fluxtasks.cluster.why_json import render_json, to_json
-from fluxtasks.cluster.why_reads import list_items, why_reads
-from fluxtasks.cluster.why_report import render_text
+from fluxtasks.cluster.status import Phase
+from fluxtasks.cluster.status import Ref, list_items, read_object
+from fluxtasks.cluster.why import why_reads
+from fluxtasks.cluster.why_report import render_json, render_text, to_json
 
 FAKES = Path(__file__).resolve().parent / "fakes"
 sys.path.insert(0, str(FAKES))  # the fakes' own modules import each other by plain name
@@ -105,7 +103,7 @@ def test_retries_exhausted_shows_the_helm_error_and_recover_hr() -> None:
         events=[d.upgrade_failed_event("karpenter")],
         logs={"helm-controller": d.helm_controller_logs("karpenter")},
     )
-    assert dg.phase is DiagnosisPhase.FAILED
+    assert dg.phase is Phase.FAILED
     assert dg.finding is not None and dg.finding.cause is Cause.RETRIES_EXHAUSTED
     assert next_line(dg) == "next: invoke flux.recover-hr karpenter -n kube-system --cluster canary"
     assert dg.advice is not None and "--strategy reset" in dg.advice.note
@@ -151,7 +149,7 @@ def test_retries_exhausted_before_flux_2_2_does_not_offer_reset() -> None:
     obj = hr_not_ready("UpgradeFailed", "upgrade retries exhausted", generation=3)
     obj["apiVersion"] = "helm.toolkit.fluxcd.io/v2beta1"
     dg = why(HR, [obj, *karpenter_sources()])
-    assert dg.phase is DiagnosisPhase.FAILED
+    assert dg.phase is Phase.FAILED
     assert next_line(dg) == "next: invoke flux.recover-hr karpenter -n kube-system --cluster canary"
     assert dg.advice is not None and "--strategy reset" not in dg.advice.note
     assert "suspend-resume" in dg.advice.note
@@ -187,7 +185,7 @@ def test_chart_that_cannot_be_fetched_reconciles_with_its_source() -> None:
         "HelmChart 'flux-system/kube-system-karpenter' is not ready: chart pull error",
     )
     dg = why(HR, [obj, *karpenter_sources(ready=False)])
-    assert dg.phase is DiagnosisPhase.FAILING
+    assert dg.phase is Phase.FAILING
     assert dg.finding is not None and dg.finding.cause is Cause.SOURCE_NOT_READY
     assert next_line(dg) == (
         "next: invoke flux.reconcile hr karpenter -n kube-system --with-source --cluster canary"
@@ -252,7 +250,7 @@ def test_kustomization_whose_git_source_fails() -> None:
 
 def test_suspended_release_is_resumed() -> None:
     dg = why(HR, [s.helm_release("karpenter", suspend=True), *karpenter_sources()])
-    assert dg.phase is DiagnosisPhase.SUSPENDED
+    assert dg.phase is Phase.SUSPENDED
     assert render_text(dg)[0] == "HelmRelease kube-system/karpenter on canary: SUSPENDED"
     assert next_line(dg) == "next: invoke flux.resume hr karpenter -n kube-system --cluster canary"
 
@@ -265,7 +263,7 @@ def test_dependency_not_ready_points_at_the_dependency() -> None:
         )
     ]
     dg = why(KS_APPS, [apps, s.failing_health_check("infra"), s.git_repository("k8s-io")])
-    assert dg.phase is DiagnosisPhase.IN_PROGRESS  # it waits; the dependency is what fails
+    assert dg.phase is Phase.IN_PROGRESS  # it waits; the dependency is what fails
     assert dg.finding is not None and dg.finding.cause is Cause.DEPENDENCY_NOT_READY
     assert next_line(dg) == "next: invoke flux.why ks infra -n flux-system --cluster canary"
     text = render_text(dg)
@@ -290,7 +288,7 @@ def test_dependency_found_failing_without_the_reason() -> None:
 
 def test_missing_values_configmap_applies_values() -> None:
     dg = why(HR, [s.values_error("karpenter"), *karpenter_sources()])
-    assert dg.phase is DiagnosisPhase.FAILING
+    assert dg.phase is Phase.FAILING
     assert dg.finding is not None and dg.finding.cause is Cause.VALUES_ERROR
     assert next_line(dg) == "next: invoke flux.apply-values --release karpenter --cluster canary"
     assert 'configmaps "karpenter-helm-values" not found' in render_text(dg)[1]
@@ -307,7 +305,7 @@ def test_kustomization_build_failure_is_validated_offline() -> None:
         )
     ]
     dg = why(KS_APPS, [ks, s.git_repository("k8s-io")])
-    assert dg.phase is DiagnosisPhase.FAILING
+    assert dg.phase is Phase.FAILING
     assert next_line(dg) == "next: invoke flux.validate"
     assert (
         render_text(dg)[0]
@@ -341,7 +339,7 @@ def test_source_controller_down_blocks_a_release_with_a_chain() -> None:
 
 def test_upgrade_in_progress_is_watched_with_its_progress() -> None:
     dg = why(HR, [s.upgrading("karpenter"), *karpenter_sources()])
-    assert dg.phase is DiagnosisPhase.IN_PROGRESS
+    assert dg.phase is Phase.IN_PROGRESS
     assert dg.progress == "running 'upgrade' 1m40s of 5m0s"
     assert next_line(dg) == "next: invoke flux.watch --cluster canary"
     text = render_text(dg)
@@ -354,7 +352,7 @@ def test_upgrade_in_progress_is_watched_with_its_progress() -> None:
 
 def test_declared_but_missing_object() -> None:
     dg = why(HR, [])
-    assert dg.phase is DiagnosisPhase.MISSING
+    assert dg.phase is Phase.MISSING
     assert next_line(dg) == (
         "next: invoke flux.update --check, then invoke flux.apply --dry-run --cluster canary"
     )
@@ -379,7 +377,7 @@ def test_missing_and_undeclared_object_has_no_next_command() -> None:
 def test_kustomization_failing_health_check_is_failing_at_once() -> None:
     dg = why(KS_INFRA, [s.failing_health_check("infra"), s.git_repository("k8s-io")])
     # never Stalled: Ready=False + Reconciling/ProgressingWithRetry on the current generation
-    assert dg.phase is DiagnosisPhase.FAILING
+    assert dg.phase is Phase.FAILING
     assert dg.finding is not None and dg.finding.cause is Cause.HEALTH_CHECK_FAILED
     assert next_line(dg) == "next: invoke flux.why hr karpenter -n kube-system --cluster canary"
     text = render_text(dg)
@@ -394,7 +392,7 @@ def test_failure_of_an_older_generation_is_still_in_progress() -> None:
     ks = s.failing_health_check("infra", generation=2)
     ks["metadata"]["generation"] = 3  # a new spec the controller has not tried yet
     dg = why(KS_INFRA, [ks, s.git_repository("k8s-io")])
-    assert dg.phase is DiagnosisPhase.IN_PROGRESS
+    assert dg.phase is Phase.IN_PROGRESS
 
 
 def test_kustomization_apply_failure_is_reconciled() -> None:
@@ -414,7 +412,7 @@ def test_kustomization_apply_failure_is_reconciled() -> None:
 
 def test_failed_helm_test_is_shown_with_its_test_hook() -> None:
     dg = why(HR, [s.helm_test_failed("karpenter"), *karpenter_sources()])
-    assert dg.phase is DiagnosisPhase.FAILING
+    assert dg.phase is Phase.FAILING
     assert dg.finding is not None and dg.finding.cause is Cause.RELEASE_FAILED
     assert dg.finding.source == "TestSuccess condition"
     assert dg.failed_tests == ("karpenter-test-connection",)
@@ -616,8 +614,11 @@ def test_progress_reads_the_reconciling_condition_at_an_injected_time() -> None:
     assert progress_text(message, "2024-06-01T11:58:20Z", NOW + dt.timedelta(minutes=2)) == (
         "running 'upgrade' 3m40s of 5m0s"
     )
-    assert object_progress(s.upgrading("karpenter"), NOW) == "running 'upgrade' 1m40s of 5m0s"
-    assert object_progress(s.helm_release("karpenter"), NOW) is None
+    assert (
+        object_progress(read_object(s.upgrading("karpenter")), NOW)
+        == "running 'upgrade' 1m40s of 5m0s"
+    )
+    assert object_progress(read_object(s.helm_release("karpenter")), NOW) is None
 
 
 def test_progress_of_a_kustomization_health_check() -> None:
@@ -726,8 +727,8 @@ def test_own_failure_comes_before_a_chain_link_that_is_absent() -> None:
     dg = why(HR, [s.values_error("karpenter")])
     assert dg.finding is not None and dg.finding.cause is Cause.VALUES_ERROR
     assert [(link.ref.kind, link.phase, link.marked) for link in dg.chain] == [
-        ("HelmChart", DiagnosisPhase.MISSING, True),
-        ("HelmRepository", DiagnosisPhase.MISSING, False),
+        ("HelmChart", Phase.MISSING, True),
+        ("HelmRepository", Phase.MISSING, False),
     ]
 
 

@@ -174,7 +174,7 @@ def task_bodies() -> list[tuple[str, int]]:
                 for d in node.decorator_list
                 if isinstance(d.func if isinstance(d, ast.Call) else d, ast.Name)
             }
-            if names & {"task", "cluster_task"}:
+            if names & {"task", "cluster_task", "fleet_task"}:
                 body = node.body[1:] if ast.get_docstring(node) else node.body
                 lines = body[-1].end_lineno - body[0].lineno + 1 if body else 0  # type: ignore[operator]
                 out.append((f"{module}.{node.name}", lines))

@@ -13,12 +13,10 @@ from fluxtasks.cluster.status import (
     Phase,
     Snapshot,
     classify,
-    format_table,
     parse_list,
     parse_object,
-    shorten_hashes,
-    status_rows,
 )
+from fluxtasks.cluster.status_report import shorten_hashes
 from fluxtasks.errors import ToolError
 
 
@@ -121,9 +119,73 @@ CLASSIFY = [
             "a",
             conditions=[cond("Ready", "False", "BuildFailed", "kustomize build failed")],
         ),
-        Phase.IN_PROGRESS,
+        Phase.FAILING,
         "kustomize build failed",
-        id="5-ready-false-is-in-progress",
+        id="5-ready-false-with-a-reason-of-its-own-is-failing",
+    ),
+    pytest.param(
+        flux_object(
+            "Kustomization",
+            "a",
+            conditions=[
+                cond("Reconciling", "True", "ProgressingWithRetry", "retrying"),
+                cond("Ready", "False", "HealthCheckFailed", "health check failed"),
+            ],
+        ),
+        Phase.FAILING,
+        "health check failed",
+        id="failing-kustomization-that-retries-is-failing-not-in-progress",
+    ),
+    pytest.param(
+        flux_object(
+            "HelmRelease",
+            "a",
+            conditions=[
+                cond("Reconciling", "True", "Progressing", "Running 'upgrade' action"),
+                cond("Ready", "False", "UpgradeFailed", "an earlier attempt failed"),
+            ],
+        ),
+        Phase.IN_PROGRESS,
+        "Running 'upgrade' action",
+        id="a-new-attempt-running-is-in-progress",
+    ),
+    pytest.param(
+        flux_object(
+            "Kustomization",
+            "a",
+            generation=3,
+            observed=3,
+            conditions=[cond("Ready", "False", "BuildFailed", "old failure", 2)],
+        ),
+        Phase.IN_PROGRESS,
+        "old failure",
+        id="a-failure-of-an-older-generation-is-in-progress",
+    ),
+    pytest.param(
+        flux_object(
+            "Kustomization",
+            "a",
+            conditions=[cond("Ready", "False", "DependencyNotReady", "dependency 'x/y' is not ready")],
+        ),
+        Phase.IN_PROGRESS,
+        "dependency 'x/y' is not ready",
+        id="waiting-for-a-dependency-is-in-progress",
+    ),
+    pytest.param(
+        flux_object(
+            "HelmRelease",
+            "a",
+            conditions=[cond("Ready", "False", "UpgradeFailed", "upgrade retries exhausted")],
+        ),
+        Phase.FAILED,
+        "upgrade retries exhausted",
+        id="flux-2.1-retries-exhausted-is-failed",
+    ),
+    pytest.param(
+        flux_object("HelmRelease", "a", conditions=[cond("Ready", "True", "", "ok")], deleting=True, suspend=True),
+        Phase.TERMINATING,
+        "deletion in progress",
+        id="terminating-before-suspended",
     ),
     pytest.param(
         flux_object("GitRepository", "a", conditions=[cond("Ready", "Unknown", "Progressing", "")]),
@@ -172,10 +234,12 @@ def test_classify(obj: dict[str, Any], phase: Phase, message: str) -> None:
     assert (health.phase, health.message) == (phase, message)
 
 
-def test_suspended_is_reported_beside_the_phase() -> None:
+def test_suspended_is_a_phase_of_its_own() -> None:
+    """Flux leaves a suspended object alone: whatever it last said is not an answer."""
     obj = parsed(ready_obj("HelmRelease", "x", "apps", suspend=True))
     assert obj.suspended
-    assert obj.health.phase is Phase.READY
+    assert obj.health.phase is Phase.SUSPENDED
+    assert obj.ready_status == "True"  # the Ready condition is still shown as it is
 
 
 @pytest.mark.parametrize(
@@ -259,54 +323,3 @@ def test_shorten_hashes_like_flux_get() -> None:
     assert shorten_hashes("short 1234abcd") == "short 1234abcd"
 
 
-def test_table_declared_first_and_missing_marked() -> None:
-    snapshot = Snapshot(
-        tuple(
-            parsed(o)
-            for o in (
-                ready_obj("Kustomization", "zz-extra"),
-                stalled_hr("karpenter"),
-                ready_obj("GitRepository", "k8s-io"),
-            )
-        )
-    )
-    declared = [
-        ("GitRepository", "flux-system", "k8s-io"),
-        ("Kustomization", "flux-system", "apps"),
-        ("HelmRelease", "kube-system", "karpenter"),
-    ]
-    rows = status_rows(declared, snapshot)
-    assert [(r.key[2], r.declared, r.ok) for r in rows] == [
-        ("k8s-io", True, True),
-        ("apps", True, False),
-        ("karpenter", True, False),
-        ("zz-extra", False, True),
-    ]
-    lines = format_table(rows)
-    assert lines[0].split() == [
-        "KIND",
-        "NAMESPACE/NAME",
-        "READY",
-        "STATUS",
-        "SUSPENDED",
-        "REVISION",
-        "MESSAGE",
-    ]
-    assert lines[1].split()[:7] == [
-        "*",
-        "GitRepository",
-        "flux-system/k8s-io",
-        "True",
-        "ready",
-        "False",
-        "main@sha1:67e2c98a",
-    ]
-    assert "missing" in lines[2] and "not found in the cluster" in lines[2]
-    assert "failed" in lines[3] and "Failed to upgrade after 1 attempt(s)" in lines[3]
-    assert lines[4].startswith("   Kustomization")
-    # columns line up: every STATUS cell starts at the same offset
-    offsets = {
-        line.index(word)
-        for line, word in zip(lines[1:], ["ready", "missing", "failed", "ready"], strict=True)
-    }
-    assert len(offsets) == 1

@@ -4,11 +4,55 @@ lines and the controllers' Deployments, read from plain data into facts."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .._data import as_int, as_mapping, as_mappings, as_text, dig
-from .facts import ControllerFact, EventFact, LogLine, Ref
+from .status import Ref
+
+LAST_HELM_LOGS = re.compile(r"\n*Last Helm logs:\n*")
+
+
+@dataclass(frozen=True)
+class EventFact:
+    about: Ref
+    type: str  # Normal | Warning
+    reason: str
+    message: str
+    when: str  # RFC 3339
+    count: int = 1
+
+    @property
+    def summary(self) -> str:
+        """The message without Helm's log."""
+        return LAST_HELM_LOGS.split(self.message, maxsplit=1)[0]
+
+    @property
+    def helm_log(self) -> tuple[str, ...]:
+        """The lines after "Last Helm logs:" (helm-controller's failed-action Warning)."""
+        parts = LAST_HELM_LOGS.split(self.message, maxsplit=1)
+        return (
+            tuple(line for line in parts[1].splitlines() if line.strip()) if len(parts) > 1 else ()
+        )
+
+
+@dataclass(frozen=True)
+class LogLine:
+    ts: str
+    level: str
+    msg: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ControllerFact:
+    name: str  # helm-controller
+    namespace: str
+    found: bool
+    ready: bool
+    message: str  # "1/1 replicas ready", or why not
 
 
 def event_facts(events: Iterable[Mapping[str, Any]], about: set[Ref]) -> list[EventFact]:

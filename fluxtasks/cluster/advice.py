@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..flux import KINDS
-from .facts import Ref
+from .status import Ref
 
 
 class Cause(Enum):

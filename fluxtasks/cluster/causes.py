@@ -18,20 +18,60 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .advice import Cause, Finding
-from .facts import ConditionFact, Evidence, ObjectFacts, Ref
-from .phase import RETRIES_EXHAUSTED_TEXT, WAITING_REASONS, DiagnosisPhase, LinkState
+from .evidence import Evidence, Link
+from .status import (
+    RETRIES_EXHAUSTED_TEXT,
+    WAITING_REASONS,
+    Condition,
+    FluxObject,
+    Phase,
+    Ref,
+    classify,
+)
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """A source of the chain or a dependency, with its own phase."""
+
+    ref: Ref
+    phase: Phase
+    reason: str
+    message: str
+    marked: bool = False  # the first link of the chain that is not Ready
+
+
+def link_state(link: Link, marked: bool = False) -> LinkState:
+    if link.facts is None:
+        return LinkState(link.ref, Phase.MISSING, "", "not found in the cluster", marked)
+    health = classify(link.facts)
+    if link.facts.static:
+        message = "static OCI repository (never reconciled)"
+        return LinkState(link.ref, health.phase, "", message, marked)
+    shown = link.facts.condition("Ready") or health.condition
+    reason, message = (shown.reason, shown.message) if shown else ("", "")
+    return LinkState(link.ref, health.phase, reason, message, marked)
+
+
+def chain_states(links: tuple[Link, ...]) -> tuple[LinkState, ...]:
+    """The chain with its first link that is not Ready marked."""
+    states = [link_state(link) for link in links]
+    first = next((i for i, s in enumerate(states) if s.phase is not Phase.READY), None)
+    if first is not None:
+        states[first] = link_state(links[first], marked=True)
+    return tuple(states)
 
 
 @dataclass(frozen=True)
 class _Case:
     ev: Evidence
-    obj: ObjectFacts
-    phase: DiagnosisPhase
+    obj: FluxObject
+    phase: Phase
     chain: tuple[LinkState, ...]
     deps: tuple[LinkState, ...]
 
     @property
-    def ready(self) -> ConditionFact | None:
+    def ready(self) -> Condition | None:
         return self.obj.condition("Ready")
 
     @property
@@ -53,7 +93,7 @@ class _Case:
                 return event.helm_log[-1]
         return ""
 
-    def finding(self, cause: Cause, cond: ConditionFact, about: Ref | None = None) -> Finding:
+    def finding(self, cause: Cause, cond: Condition, about: Ref | None = None) -> Finding:
         return Finding(cause, cond.reason, cond.message, f"{cond.type} condition", about=about)
 
 
@@ -63,7 +103,7 @@ SOURCE_REASONS = {"SourceNotReady", "ArtifactFailed"}
 
 
 def _dependency(case: _Case) -> Finding | None:
-    dep = next((d for d in case.deps if d.phase is not DiagnosisPhase.READY), None)
+    dep = next((d for d in case.deps if d.phase is not Phase.READY), None)
     if case.reason == "DependencyNotReady" and case.ready is not None:
         named = DEPENDENCY.search(case.ready.message)
         about = Ref(case.obj.ref.kind, named[1], named[2]) if named else None
@@ -72,19 +112,17 @@ def _dependency(case: _Case) -> Finding | None:
         return case.finding(Cause.DEPENDENCY_NOT_READY, case.ready, about)
     if dep is None or not case.waiting:
         return None
-    message = f"{dep.ref} is {dep.phase.value}" + (f": {dep.message}" if dep.message else "")
+    message = f"{dep.ref} is {dep.phase.word}" + (f": {dep.message}" if dep.message else "")
     return Finding(
         Cause.DEPENDENCY_NOT_READY, "DependencyNotReady", message, str(dep.ref), about=dep.ref
     )
 
 
 def _source(case: _Case) -> Finding | None:
-    broken = [
-        s for s in case.chain if s.phase not in (DiagnosisPhase.READY, DiagnosisPhase.IN_PROGRESS)
-    ]
+    broken = [s for s in case.chain if s.phase not in (Phase.READY, Phase.IN_PROGRESS)]
     if case.reason not in SOURCE_REASONS and not (broken and case.waiting):
         return None
-    waiting = [s for s in case.chain if s.phase is not DiagnosisPhase.READY]
+    waiting = [s for s in case.chain if s.phase is not Phase.READY]
     if not waiting:
         assert case.ready is not None  # a SOURCE_REASONS reason comes from Ready
         return case.finding(Cause.SOURCE_NOT_READY, case.ready)
@@ -99,13 +137,26 @@ def _values(case: _Case) -> Finding | None:
     return None
 
 
-def _helm_error(obj: ObjectFacts) -> ConditionFact | None:
+HELM_FAILURE_REASONS = {
+    "InstallFailed",
+    "UpgradeFailed",
+    "TestFailed",
+    "RollbackFailed",
+    "UninstallFailed",
+}
+
+
+def _helm_error(obj: FluxObject) -> Condition | None:
     """Helm's own error: a failed Released or TestSuccess, else a failed Remediated (a
-    successful rollback or uninstall is only the aftermath)."""
+    successful rollback or uninstall is only the aftermath), else a Ready condition that
+    carries the failed action itself (no Released condition was listed)."""
     for type_ in ("Released", "TestSuccess", "Remediated"):
         cond = obj.condition(type_)
         if cond and cond.status == "False":
             return cond
+    ready = obj.condition("Ready")
+    if ready and ready.status == "False" and ready.reason in HELM_FAILURE_REASONS:
+        return ready
     return None
 
 
@@ -113,9 +164,7 @@ def _stalled(case: _Case) -> Finding | None:
     stalled = case.obj.condition("Stalled")
     ready = case.ready
     exhausted = ready is not None and RETRIES_EXHAUSTED_TEXT in ready.message and case.reason != ""
-    if case.phase is not DiagnosisPhase.FAILED or not (
-        stalled and stalled.status == "True" or exhausted
-    ):
+    if case.phase is not Phase.FAILED or not (stalled and stalled.status == "True" or exhausted):
         return None
     summary = stalled if stalled and stalled.status == "True" else ready
     assert summary is not None
@@ -135,15 +184,6 @@ def _stalled(case: _Case) -> Finding | None:
         )
     source = f"{helm.type} condition"
     return Finding(cause, summary.reason, helm.message, source, case.helm_log_tail())
-
-
-HELM_FAILURE_REASONS = {
-    "InstallFailed",
-    "UpgradeFailed",
-    "TestFailed",
-    "RollbackFailed",
-    "UninstallFailed",
-}
 
 
 def _release(case: _Case) -> Finding | None:
@@ -182,7 +222,7 @@ def _kustomization(case: _Case) -> Finding | None:
 
 def _rest(case: _Case) -> Finding | None:
     cond = case.ready or case.obj.condition("Stalled")
-    if case.phase in (DiagnosisPhase.FAILING, DiagnosisPhase.FAILED) and cond is not None:
+    if case.phase in (Phase.FAILING, Phase.FAILED) and cond is not None:
         return case.finding(Cause.RECONCILE_FAILED, cond)
     running = case.obj.condition("Reconciling")
     shown = running if running and running.status == "True" else case.ready
@@ -205,7 +245,7 @@ RULES: tuple[Callable[[_Case], Finding | None], ...] = (
 
 def find_cause(
     ev: Evidence,
-    phase: DiagnosisPhase,
+    phase: Phase,
     chain: tuple[LinkState, ...],
     deps: tuple[LinkState, ...],
     *,
@@ -213,11 +253,12 @@ def find_cause(
 ) -> Finding | None:
     """The first rule that holds (module docstring); None when the object is Ready."""
     obj = ev.subject
-    if phase is DiagnosisPhase.READY:
+    if phase is Phase.READY:
         return None
     if obj is not None and obj.suspended:
         return Finding(Cause.SUSPENDED, "", "spec.suspend is true: Flux leaves it alone", "spec")
-    down = next((c for c in ev.controllers if not c.ready), None)
+    # a Deployment not found may run elsewhere (flux install --namespace): not taken for down
+    down = next((c for c in ev.controllers if c.found and not c.ready), None)
     if down is not None:
         message = f"{down.name} is not ready: {down.message}"
         return Finding(

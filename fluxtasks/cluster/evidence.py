@@ -1,55 +1,92 @@
-"""What the cluster says about one Flux object, read from plain data into frozen facts.
+"""What the cluster says about one Flux object, gathered into frozen facts: the object, its
+source chain and dependencies, its revisions, failure counters and history, its events, its
+controller's log lines and Deployment.
 
-The input is what three kubectl reads return (`why_reads.py`): the items of one `kubectl get
-… -A -o json` List (Flux objects, HelmCharts, Deployments), the Events List about the object,
-and the lines of its controller's log. Nothing here runs a command, reads a clock or decides
-a cause: `diagnose.py` does that from these facts. Malformed data reads as missing fields
-(`_data`), never as an exception.
+The input is what kubectl returns (`why.py` runs the reads): the items of one `kubectl get
+… -A -o json` List (Flux objects, HelmCharts, Deployments), indexed by key once so that
+gathering stays linear in the cluster's size, the Events List about the object and the lines
+of its controller's log. `flux.status` gathers from its own poll, which holds neither
+HelmCharts nor Deployments: links of a kind that was not read are left out, never taken for
+missing. Nothing here runs a command, reads a clock or decides a cause (`causes.py` does).
+Malformed data reads as missing fields (`_data`), never as an exception.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .._data import as_int, as_mapping, as_mappings, as_text, dig
 from ..flux import DEFAULT_NAMESPACE
-from .activity import controller_fact, event_facts, log_facts
-from .facts import (
-    SOURCE_CONTROLLER,
-    ControllerFact,
-    EventFact,
-    Evidence,
-    HistoryEntry,
-    Link,
-    ObjectFacts,
-    Ref,
-    Revisions,
-    controller_of,
-)
-from .status import read_conditions
+from .activity import ControllerFact, EventFact, LogLine, controller_fact, event_facts, log_facts
+from .status import FluxObject, Ref, item_ref, read_object
+
+# The controller that reconciles each kind (and writes its log lines and events).
+CONTROLLER_OF = {"HelmRelease": "helm-controller", "Kustomization": "kustomize-controller"}
+SOURCE_CONTROLLER = "source-controller"
+
+ItemIndex = Mapping[tuple[str, str, str], Mapping[str, Any]]
 
 
-def _key(item: Mapping[str, Any]) -> Ref:
-    meta = as_mapping(item.get("metadata"))
-    return Ref(as_text(item.get("kind")), as_text(meta.get("namespace")), as_text(meta.get("name")))
+def controller_of(kind: str) -> str:
+    return CONTROLLER_OF.get(kind, SOURCE_CONTROLLER)
 
 
-def object_facts(item: Mapping[str, Any]) -> ObjectFacts:
-    meta = as_mapping(item.get("metadata"))
-    spec = as_mapping(item.get("spec"))
-    status = as_mapping(item.get("status"))
-    ref = _key(item)
-    return ObjectFacts(
-        ref=ref,
-        generation=as_int(meta.get("generation")),
-        observed_generation=as_int(status.get("observedGeneration")),
-        suspended=spec.get("suspend") is True,
-        deleting=bool(meta.get("deletionTimestamp")),
-        static=ref.kind == "HelmRepository" and as_text(spec.get("type")) == "oci",
-        conditions=read_conditions(status),
-        api_version=as_text(item.get("apiVersion")),
-    )
+@dataclass(frozen=True)
+class Revisions:
+    attempted: str = ""  # status.lastAttemptedRevision
+    applied: str = ""  # the last deployed chart version / lastAppliedRevision / artifact
+    values_changed: bool | None = None  # HelmRelease: attempted config digest != applied one
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One snapshot of status.history, newest first: a Helm release or a KS revision."""
+
+    revision: str  # chart version, or the Kustomization's source revision
+    status: str  # deployed, failed, superseded… / ReconciliationSucceeded, HealthCheckFailed…
+    when: str  # lastDeployed / lastReconciled
+    action: str = ""  # install, upgrade, rollback (Flux >= 2.8)
+    release: int | None = None  # the Helm release version (v6)
+    chart: str = ""
+    failed_tests: tuple[str, ...] = ()
+    count: int | None = None  # totalReconciliations
+
+
+@dataclass(frozen=True)
+class Link:
+    """An object this one needs (a source in its chain, or a dependency)."""
+
+    ref: Ref
+    facts: FluxObject | None  # None: not found in the cluster
+
+
+@dataclass(frozen=True)
+class Evidence:
+    ref: Ref
+    subject: FluxObject | None  # None: not found in the cluster
+    revisions: Revisions = Revisions()
+    counters: tuple[tuple[str, int], ...] = ()  # (failures, 1), (upgradeFailures, 1)
+    history: tuple[HistoryEntry, ...] = ()
+    chain: tuple[Link, ...] = ()  # from the object toward its source
+    dependencies: tuple[Link, ...] = ()
+    events: tuple[EventFact, ...] = ()  # oldest first
+    events_read: bool = True
+    logs: tuple[LogLine, ...] = ()  # oldest first
+    logs_error: str = ""  # why the controller log could not be read
+    controllers: tuple[ControllerFact, ...] = ()
+    logs_read: bool = True
+
+
+def index_items(
+    items: Iterable[Mapping[str, Any]],
+) -> dict[tuple[str, str, str], Mapping[str, Any]]:
+    """The items of a List by (kind, namespace, name); the first of a key wins."""
+    index: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+    for item in items:
+        index.setdefault(item_ref(item), item)
+    return index
 
 
 def _ref_from(value: Any, default_ns: str, default_kind: str = "") -> Ref | None:
@@ -60,10 +97,10 @@ def _ref_from(value: Any, default_ns: str, default_kind: str = "") -> Ref | None
     return Ref(kind, as_text(ref.get("namespace")) or default_ns, name) if name and kind else None
 
 
-def chain_refs(item: Mapping[str, Any], index: Mapping[Ref, Mapping[str, Any]]) -> list[Ref]:
+def chain_refs(item: Mapping[str, Any], index: ItemIndex) -> list[Ref]:
     """HelmRelease -> HelmChart -> HelmRepository/GitRepository (or -> its chartRef);
     Kustomization -> GitRepository/OCIRepository; nothing for a source."""
-    ref = _key(item)
+    ref = item_ref(item)
     spec = as_mapping(item.get("spec"))
     if ref.kind == "Kustomization":
         source = _ref_from(spec.get("sourceRef"), ref.namespace)
@@ -92,7 +129,7 @@ def chain_refs(item: Mapping[str, Any], index: Mapping[Ref, Mapping[str, Any]]) 
 
 def dependency_refs(item: Mapping[str, Any]) -> list[Ref]:
     """spec.dependsOn: objects of the same kind, in the same namespace unless named."""
-    ref = _key(item)
+    ref = item_ref(item)
     deps = (_ref_from(d, ref.namespace, ref.kind) for d in as_mappings(dig(item, "spec.dependsOn")))
     return [d for d in deps if d is not None]
 
@@ -158,7 +195,7 @@ def history(item: Mapping[str, Any]) -> tuple[HistoryEntry, ...]:
 
 def gather(
     ref: Ref,
-    items: Sequence[Mapping[str, Any]],
+    items: ItemIndex | Sequence[Mapping[str, Any]],
     events: Sequence[Mapping[str, Any]] | None,
     log_lines: Sequence[str] | None,
     *,
@@ -166,39 +203,46 @@ def gather(
     flux_namespace: str = DEFAULT_NAMESPACE,
     event_limit: int = 5,
     log_limit: int = 10,
+    read_kinds: Collection[str] | None = None,
 ) -> Evidence:
-    """Every fact about `ref` from the reads' output: `items` of the objects List (one pass
-    builds the index, so this stays linear in the cluster's size), `events` (None: not read)
-    and the controller's `log_lines` (None: not read, `logs_error` says why)."""
-    index: dict[Ref, Mapping[str, Any]] = {}
-    for each in items:
-        index.setdefault(_key(each), each)
+    """Every fact about `ref` from the reads' output: the objects List (its `items`, or
+    `index_items` of them when gathering about many objects), `events` (None: not read) and
+    the controller's `log_lines` (None: not read; `logs_error` says why when reading failed).
+    `read_kinds` names the kinds the List could hold (None: every kind a diagnosis needs)."""
+    index = items if isinstance(items, Mapping) else index_items(items)
+
+    def read(kind: str) -> bool:
+        return read_kinds is None or kind in read_kinds
+
     item = index.get(ref)
-    controllers = [controller_of(ref.kind)]
+    chain = [r for r in chain_refs(item, index) if read(r.kind)] if item is not None else []
+    names = [controller_of(ref.kind)]
+    if chain and SOURCE_CONTROLLER not in names:
+        names.append(SOURCE_CONTROLLER)
+    controllers = _controllers(names, flux_namespace, index) if read("Deployment") else ()
     if item is None:
         return Evidence(
             ref,
             None,
             events_read=events is not None,
             logs_error=logs_error,
-            controllers=_controllers(controllers, flux_namespace, index),
+            controllers=controllers,
+            logs_read=log_lines is not None,
         )
-    chain = chain_refs(item, index)
-    if chain and SOURCE_CONTROLLER not in controllers:
-        controllers.append(SOURCE_CONTROLLER)
     return Evidence(
         ref=ref,
-        subject=object_facts(item),
+        subject=read_object(item),
         revisions=revisions(item),
         counters=counters(item),
         history=history(item),
         chain=tuple(_link(r, index) for r in chain),
-        dependencies=tuple(_link(r, index) for r in dependency_refs(item)),
+        dependencies=tuple(_link(r, index) for r in dependency_refs(item) if read(r.kind)),
         events=_last(event_facts(events or (), {ref, *chain}), event_limit),
         events_read=events is not None,
         logs=tuple(log_facts(log_lines or (), ref, log_limit)),
         logs_error=logs_error,
-        controllers=_controllers(controllers, flux_namespace, index),
+        controllers=controllers,
+        logs_read=log_lines is not None,
     )
 
 
@@ -206,13 +250,13 @@ def _last(events: list[EventFact], limit: int) -> tuple[EventFact, ...]:
     return tuple(events[max(0, len(events) - limit) :])
 
 
-def _link(ref: Ref, index: Mapping[Ref, Mapping[str, Any]]) -> Link:
+def _link(ref: Ref, index: ItemIndex) -> Link:
     found = index.get(ref)
-    return Link(ref, object_facts(found) if found is not None else None)
+    return Link(ref, read_object(found) if found is not None else None)
 
 
 def _controllers(
-    names: Iterable[str], namespace: str, index: Mapping[Ref, Mapping[str, Any]]
+    names: Iterable[str], namespace: str, index: ItemIndex
 ) -> tuple[ControllerFact, ...]:
     return tuple(
         controller_fact(n, namespace, index.get(Ref("Deployment", namespace, n))) for n in names

@@ -207,7 +207,7 @@ def _settled(key: ObjectKey, obs: Observation, wait: Wait) -> Recovery:
     if obs.phase is Phase.READY:
         return Recovery(key, RecoveryOutcome.RECOVERED, obs.ready_message or obs.message)
     if obs.phase is Phase.FAILED:
-        detail = "; ".join(m for m in (obs.message, obs.ready_message) if m)
+        detail = "; ".join(dict.fromkeys(m for m in (obs.message, obs.ready_message) if m))
         return Recovery(key, RecoveryOutcome.STILL_FAILING, detail)
     limit = format_duration(int(wait.timeout * 1_000_000_000))
     return Recovery(
@@ -240,7 +240,8 @@ def recover_release(
     elif obj.suspended:
         raise CheckFailed(
             f"HelmRelease {namespace}/{name} is suspended, and recover-hr only resumes what it suspended "
-            f"itself: resume it with `invoke flux.resume helmrelease {name} -n {namespace}`"
+            f"itself: resume it with `invoke flux.resume helmrelease {name} -n {namespace} "
+            f"--cluster {conn.target.cluster}`"
         )
     elif obj.health.phase is Phase.READY:
         return [Recovery(key, RecoveryOutcome.SKIPPED, "already ready; nothing to do")]

@@ -1,29 +1,46 @@
-"""Flux object status read straight from the API server, classified by the kstatus rules.
+"""Flux objects as the API server reports them: one object model, one classification (used by
+flux.status, flux.watch and flux.why alike) and the one read every poll makes.
 
 `flux get` has no machine-readable output and `flux resume` cannot be trusted to report a
 failed wait before Flux 2.9, so we read objects ourselves: one `kubectl get <five kinds>
--A -o json` per poll, whatever the number of objects, parsed into frozen dataclasses.
+-A -o json` per poll, whatever the number of objects, parsed into frozen dataclasses and
+indexed by (kind, namespace, name) once, so every later lookup is a dict access.
 
-Classification follows the kstatus rules the flux CLI waits with, in their order:
-a deletion timestamp -> terminating; `status.observedGeneration` != `metadata.generation`
--> in progress; the first of `Reconciling=True` (in progress) or `Stalled=True` (failed) in
-list order; `Ready=True` -> ready, `Ready=False/Unknown` -> in progress; no Ready
-condition -> current, which counts as ready. `spec.suspend` is reported beside it.
+`classify` follows the kstatus rules the flux CLI waits with, in their order — a deletion
+timestamp is terminating; `status.observedGeneration` != `metadata.generation` is in
+progress; the first of `Reconciling=True` (in progress) or `Stalled=True` (failed) in list
+order; `Ready=True` is ready, `Ready=False/Unknown` in progress; no Ready condition counts
+as ready — with three additions:
+
+* `spec.suspend` is its own phase: Flux leaves the object alone, whatever it last said.
+* FAILING, which kstatus has no word for: Ready=False on the current generation with a
+  reason of its own (not "progressing" or "waiting for a dependency"), while the controller
+  only retries or is idle. A failing Kustomization is never Stalled (it keeps
+  Reconciling/ProgressingWithRetry), so a kstatus wait on it runs into its timeout.
+* Before Flux 2.2 (no Stalled condition), a Ready message "… retries exhausted" is FAILED:
+  the release will not try again by itself.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, NamedTuple
 
 from .._data import as_int, as_mapping, as_mappings, as_text, dig
-from ..errors import EXIT_TIMEOUT, CheckFailed, CommandFailed, CommandTimedOut, ToolError
+from ..errors import (
+    EXIT_TIMEOUT,
+    CheckFailed,
+    CommandFailed,
+    CommandTimedOut,
+    FluxTasksError,
+    ToolError,
+)
 from ..flux import KINDS, SOURCE_KINDS
 from .connection import Connection
+from .reach import unreachable
 from .target import ClusterTarget
 
 # plural.group of every Flux kind we report, in the order of the `kubectl get` argument
@@ -33,24 +50,48 @@ STATUS_RESOURCES: dict[str, str] = {
 }
 REPORTED_KINDS = tuple(STATUS_RESOURCES.values())
 
-ObjectKey = tuple[str, str, str]  # (kind, namespace, name), as Config.declared() yields
+
+class Ref(NamedTuple):
+    """Kind, namespace and name: equal to the plain tuples `Config.declared()` yields."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
 
 
-class Phase(StrEnum):
-    """An object's state as reports print it."""
+ObjectKey = tuple[str, str, str]  # (kind, namespace, name): a Ref, or a tuple from the config
+
+
+class Phase(Enum):
+    """An object's state, as every report names it."""
 
     READY = "ready"
-    IN_PROGRESS = "in progress"
-    FAILED = "failed"
+    IN_PROGRESS = "in-progress"
+    FAILING = "failing"  # Ready=False on the current generation, retrying, not Stalled
+    FAILED = "failed"  # Stalled, or retries exhausted: it will not retry by itself
+    SUSPENDED = "suspended"
     TERMINATING = "terminating"
     MISSING = "missing"  # not in the cluster (never a result of `classify`)
+
+    @property
+    def word(self) -> str:
+        """As running text says it: "in progress"."""
+        return self.value.replace("-", " ")
+
+    @property
+    def label(self) -> str:
+        """As a headline shouts it: "IN PROGRESS"."""
+        return self.word.upper()
 
 
 class StatusTimedOut(CheckFailed, code=EXIT_TIMEOUT):
     """kubectl gave no answer within its time limit: a failed poll that waits may retry."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Condition:
     type: str
     status: str  # "True" | "False" | "Unknown"
@@ -60,7 +101,7 @@ class Condition:
     observed_generation: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FluxObject:
     kind: str
     namespace: str
@@ -73,14 +114,22 @@ class FluxObject:
     revision: str = ""
     repository_type: str | None = None  # HelmRepository spec.type ("oci" is never reconciled)
     last_handled_reconcile_at: str | None = None
+    api_version: str = ""
 
     @property
-    def key(self) -> ObjectKey:
-        return (self.kind, self.namespace, self.name)
+    def key(self) -> Ref:
+        return Ref(self.kind, self.namespace, self.name)
+
+    ref = key
 
     @property
     def display(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
+
+    @property
+    def static(self) -> bool:
+        """An OCI HelmRepository: no reconciler, always usable (Flux >= 2.2)."""
+        return self.kind == "HelmRepository" and self.repository_type == "oci"
 
     def condition(self, type_: str) -> Condition | None:
         for cond in self.conditions:
@@ -95,24 +144,33 @@ class FluxObject:
     @property
     def ready_status(self) -> str:
         """The Ready condition's status as `flux get` shows it ("False" when there is none)."""
+        if self.static:
+            return "True"
         ready = self.condition("Ready")
         return ready.status if ready else "False"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Health:
-    """An object's kstatus phase, and the message that explains it."""
+    """An object's phase, the message that explains it and the condition that decided it."""
 
     phase: Phase
     message: str
+    condition: Condition | None = None
+
+
+# Ready=False reasons that mean "not yet", not "broken".
+WAITING_REASONS = frozenset({"", "Progressing", "ProgressingWithRetry", "DependencyNotReady"})
+RETRIES_EXHAUSTED_TEXT = "retries exhausted"  # Flux <= 2.1: Ready=False, no Stalled
 
 
 def classify(obj: FluxObject) -> Health:
-    """Apply the kstatus rules (see the module docstring) to one object."""
+    """The phase of one object (module docstring)."""
     if obj.deleting:
         return Health(Phase.TERMINATING, "deletion in progress")
-    if obj.kind == "HelmRepository" and obj.repository_type == "oci":
-        # Static object: the controller never reconciles it; `flux get` shows it Ready.
+    if obj.suspended:
+        return Health(Phase.SUSPENDED, "spec.suspend is true: Flux leaves it alone")
+    if obj.static:
         return Health(Phase.READY, "Helm repository is Ready")
     if obj.observed_generation != obj.generation:
         observed = "none" if obj.observed_generation is None else obj.observed_generation
@@ -120,26 +178,39 @@ def classify(obj: FluxObject) -> Health:
             Phase.IN_PROGRESS,
             f"generation {obj.generation} not yet observed (observed: {observed})",
         )
+    running: Condition | None = None
     for cond in obj.conditions:
-        if cond.type == "Reconciling" and cond.status == "True":
-            return Health(Phase.IN_PROGRESS, cond.message or "reconciling")
-        if cond.type == "Stalled" and cond.status == "True":
-            return Health(Phase.FAILED, cond.message or cond.reason or "stalled")
+        if cond.status == "True" and cond.type == "Stalled":
+            return Health(Phase.FAILED, cond.message or cond.reason or "stalled", cond)
+        if cond.status == "True" and cond.type == "Reconciling":
+            running = cond
+            break
     ready = obj.condition("Ready")
     if ready is None:
+        if running is not None:
+            return Health(Phase.IN_PROGRESS, running.message or "reconciling", running)
         return Health(Phase.READY, "")
+    stale = ready.observed_generation is not None and ready.observed_generation != obj.generation
+    if ready.status == "False" and not stale:
+        if RETRIES_EXHAUSTED_TEXT in ready.message:
+            return Health(Phase.FAILED, ready.message, ready)
+        retrying = running is None or running.reason == "ProgressingWithRetry"
+        if ready.reason not in WAITING_REASONS and retrying:
+            return Health(Phase.FAILING, ready.message, ready)
+    if running is not None:
+        return Health(Phase.IN_PROGRESS, running.message or "reconciling", running)
     if ready.status != "True":
-        return Health(Phase.IN_PROGRESS, ready.message or f"Ready={ready.status}")
-    if ready.observed_generation and ready.observed_generation != obj.generation:
+        return Health(Phase.IN_PROGRESS, ready.message or f"Ready={ready.status}", ready)
+    if stale:
         return Health(
             Phase.IN_PROGRESS, f"Ready condition is from generation {ready.observed_generation}"
         )
-    return Health(Phase.READY, ready.message)
+    return Health(Phase.READY, ready.message, ready)
 
 
 def ready_message(obj: FluxObject) -> str:
     """The message to show for an object: the Ready message, as `flux get` prints it."""
-    if obj.kind == "HelmRepository" and obj.repository_type == "oci":
+    if obj.static:
         return "Helm repository is Ready"
     ready = obj.condition("Ready")
     if ready is None:
@@ -179,11 +250,14 @@ def read_conditions(status: Mapping[str, Any]) -> tuple[Condition, ...]:
     )
 
 
-def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
-    """One item of the List; None for anything that is not a Flux kind we report."""
+def item_ref(item: Mapping[str, Any]) -> Ref:
+    meta = as_mapping(item.get("metadata"))
+    return Ref(as_text(item.get("kind")), as_text(meta.get("namespace")), as_text(meta.get("name")))
+
+
+def read_object(item: Mapping[str, Any]) -> FluxObject:
+    """Any object of a `kubectl get -o json` List (a HelmChart too), as the model."""
     kind = as_text(item.get("kind"))
-    if kind not in REPORTED_KINDS:
-        return None
     meta = as_mapping(item.get("metadata"))
     spec = as_mapping(item.get("spec"))
     status = as_mapping(item.get("status"))
@@ -199,36 +273,78 @@ def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
         revision=_revision(kind, status),
         repository_type=as_text(spec.get("type")) or None,
         last_handled_reconcile_at=as_text(status.get("lastHandledReconcileAt")) or None,
+        api_version=as_text(item.get("apiVersion")),
     )
+
+
+def parse_object(item: Mapping[str, Any]) -> FluxObject | None:
+    """One item of the status List; None for anything that is not a Flux kind we report."""
+    return read_object(item) if item.get("kind") in REPORTED_KINDS else None
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every Flux object of one poll."""
+    """Every Flux object of one poll, indexed once by key; `items` keeps each one's JSON for
+    a diagnosis (its sources, dependencies, history)."""
 
     objects: tuple[FluxObject, ...] = ()
+    items: Mapping[ObjectKey, Mapping[str, Any]] = field(default_factory=dict, compare=False)
+    _by_key: dict[ObjectKey, FluxObject] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[ObjectKey, FluxObject] = {}
+        for obj in self.objects:
+            index.setdefault(obj.key, obj)
+        object.__setattr__(self, "_by_key", index)
 
     def get(self, key: ObjectKey) -> FluxObject | None:
-        for obj in self.objects:
-            if obj.key == key:
-                return obj
-        return None
+        return self._by_key.get(key)
 
     def by_key(self) -> dict[ObjectKey, FluxObject]:
-        return {obj.key: obj for obj in self.objects}
+        return dict(self._by_key)
+
+
+def load_json(text: str, what: str) -> Any:
+    """kubectl's JSON output; ToolError when it is not JSON (or nested beyond Python's limit)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        command = f"kubectl get {what}" if what else "kubectl get"
+        raise ToolError(f"{command} printed something that is not JSON ({why})") from None
+
+
+def list_items(text: str, what: str) -> list[dict[str, Any]]:
+    """The items of a `kubectl get -o json` List (or the one object it printed)."""
+    data = load_json(text, what)
+    if isinstance(data, Mapping) and data.get("kind") == "List":
+        if not isinstance(data.get("items"), list):
+            raise ToolError(f"kubectl get {what} printed JSON without an items list")
+        return as_mappings(data.get("items"))
+    return [dict(data)] if isinstance(data, Mapping) else []
+
+
+def snapshot_of(items: Iterable[Mapping[str, Any]]) -> Snapshot:
+    objects: list[FluxObject] = []
+    raw: dict[ObjectKey, Mapping[str, Any]] = {}
+    for item in items:
+        obj = parse_object(item)
+        if obj is not None:
+            objects.append(obj)
+            raw.setdefault(obj.key, item)
+    return Snapshot(tuple(objects), raw)
 
 
 def parse_list(text: str) -> Snapshot:
     """Parse `kubectl get … -o json` output (a List, or a single object)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ToolError(f"kubectl get printed something that is not JSON ({exc.msg})") from None
-    items = data.get("items") if isinstance(data, dict) and data.get("kind") == "List" else [data]
-    if not isinstance(items, list):
-        raise ToolError("kubectl get printed JSON without an items list")
-    objects = [parse_object(item) for item in items if isinstance(item, dict)]
-    return Snapshot(tuple(obj for obj in objects if obj is not None))
+    data = load_json(text, "")
+    if isinstance(data, dict) and data.get("kind") == "List":
+        items = data.get("items")
+        if not isinstance(items, list):
+            raise ToolError("kubectl get printed JSON without an items list")
+    else:
+        items = [data]
+    return snapshot_of(item for item in items if isinstance(item, dict))
 
 
 # ------------------------------------------------------------------ reading
@@ -238,127 +354,31 @@ def status_argv(target: ClusterTarget) -> list[str]:
     return target.kubectl("get", ",".join(STATUS_RESOURCES), "-A", "-o", "json")
 
 
+def read_failure(
+    exc: CommandFailed, target: ClusterTarget, what: str = "Flux objects"
+) -> FluxTasksError:
+    """What a failed read of `target` means: unreachable (exit 5), Flux not installed, or a
+    failure of that read (exit 1)."""
+    if isinstance(exc, CommandTimedOut):
+        return StatusTimedOut(f"cannot read {what} from {target.describe()}: {exc.detail}")
+    found = unreachable(exc, target)
+    if found is not None:
+        return found
+    if "doesn't have a resource type" in exc.stderr:
+        return CheckFailed(
+            f"Flux is not installed on {target.describe()} ({exc.detail}): "
+            f"run `invoke flux.install --cluster {target.cluster}` first"
+        )
+    return CheckFailed(f"cannot read {what} from {target.describe()}: {exc.detail}")
+
+
 def read_status(conn: Connection, *, timeout: float | None = None) -> Snapshot:
     """One poll, killed after `timeout` seconds (default: the runner's limit). Under dry-run
     the argv is printed and an empty snapshot returned."""
-    target = conn.target
     try:
-        result = conn.runner.run(status_argv(target), timeout=timeout)
-    except CommandTimedOut as exc:
-        raise StatusTimedOut(
-            f"cannot read Flux objects from {target.describe()}: {exc.detail}"
-        ) from None
+        result = conn.runner.run(status_argv(conn.target), timeout=timeout)
     except CommandFailed as exc:
-        if "doesn't have a resource type" in exc.stderr:
-            raise CheckFailed(
-                f"Flux is not installed on {target.describe()} ({exc.detail}): "
-                "run `invoke flux.install` first"
-            ) from None
-        raise CheckFailed(
-            f"cannot read Flux objects from {target.describe()}: {exc.detail}"
-        ) from None
+        raise read_failure(exc, conn.target) from None
     if conn.dry_run:
         return Snapshot()
     return parse_list(result.stdout)
-
-
-# ------------------------------------------------------------------ the status table
-
-_HEX_RUN = re.compile(r"[0-9a-f]{40,128}")
-
-
-def shorten_hashes(text: str) -> str:
-    """Cut long hex runs (Git SHAs, digests) to 8 characters, as `flux get` does."""
-    return _HEX_RUN.sub(lambda m: m.group(0)[:8], text)
-
-
-@dataclass(frozen=True)
-class StatusRow:
-    key: ObjectKey
-    declared: bool
-    obj: FluxObject | None  # None: declared but missing from the cluster
-
-    @property
-    def ok(self) -> bool:
-        return self.obj is not None and self.obj.health.phase is Phase.READY
-
-    def cells(self) -> list[str]:
-        kind, namespace, name = self.key
-        mark = "*" if self.declared else " "
-        if self.obj is None:
-            return [
-                mark,
-                kind,
-                f"{namespace}/{name}",
-                "-",
-                Phase.MISSING.value,
-                "-",
-                "-",
-                "not found in the cluster",
-            ]
-        health = self.obj.health
-        message = health.message if health.phase is Phase.FAILED else ready_message(self.obj)
-        revision = self.obj.revision
-        if kind != "HelmRelease":
-            revision, message = shorten_hashes(revision), shorten_hashes(message)
-        if health.phase is Phase.IN_PROGRESS and health.message and health.message != message:
-            message = f"{health.message}; {message}" if message else health.message
-        return [
-            mark,
-            kind,
-            f"{namespace}/{name}",
-            self.obj.ready_status if health.phase is not Phase.READY else "True",
-            health.phase.value,
-            str(self.obj.suspended),
-            revision or "-",
-            " ".join(message.split()),
-        ]
-
-
-HEADER = ["", "KIND", "NAMESPACE/NAME", "READY", "STATUS", "SUSPENDED", "REVISION", "MESSAGE"]
-
-
-def status_rows(declared: Iterable[ObjectKey], snapshot: Snapshot) -> list[StatusRow]:
-    """Declared objects first (config order, missing ones included), then the rest sorted."""
-    found = snapshot.by_key()
-    rows: list[StatusRow] = []
-    seen: set[ObjectKey] = set()
-    for key in declared:
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append(StatusRow(key, True, found.get(key)))
-    rest = sorted(
-        (k for k in found if k not in seen), key=lambda k: (REPORTED_KINDS.index(k[0]), k[1], k[2])
-    )
-    rows.extend(StatusRow(key, False, found[key]) for key in rest)
-    return rows
-
-
-def format_table(rows: Sequence[StatusRow]) -> list[str]:
-    """Plain aligned columns (two spaces apart); the message column is never padded."""
-    table = [HEADER] + [row.cells() for row in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(HEADER) - 1)]
-    lines = []
-    for r in table:
-        padded = "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True))
-        lines.append(f"{padded}  {r[-1]}".rstrip())
-    return lines
-
-
-def show_status(conn: Connection, declared: Iterable[ObjectKey], shown_config: str) -> None:
-    """`flux.status`: one read, then the table and a summary line through `conn.say`;
-    CheckFailed when a declared object is not ready. A dry run only shows the read."""
-    snapshot = read_status(conn)
-    if conn.dry_run:
-        return
-    rows = status_rows(declared, snapshot)
-    for line in format_table(rows):
-        conn.say(line)
-    mine = [row for row in rows if row.declared]
-    bad = sum(1 for row in mine if not row.ok)
-    conn.say(f"* declared in {shown_config}: {len(mine) - bad} of {len(mine)} ready")
-    if bad:
-        raise CheckFailed(
-            f"{bad} of {len(mine)} declared object(s) not ready on {conn.target.describe()}"
-        )

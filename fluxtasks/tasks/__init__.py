@@ -32,6 +32,7 @@ flux = Collection(
     apply.apply_values,
     observe.status,
     observe.watch,
+    observe.why,
     objects.suspend,
     objects.resume,
     objects.reconcile,
