@@ -1,14 +1,18 @@
-"""Suspend, resume and reconcile one Flux object through the flux CLI.
+"""Suspend, resume and reconcile Flux objects through the flux CLI.
 
-Thin wrappers with two corrections to the CLI's exit codes: `flux suspend`/`flux resume`
-of a missing object print a `✗` line but exit 0, which we turn into a failure; and
-`flux resume` runs with `--wait=false`, because before Flux 2.9 it exits 0 after a failed
-wait — we wait by reading status ourselves instead.
+Thin wrappers that never take flux's exit 0 for success: `flux suspend`/`flux resume`
+print a `✗` line for a missing object or a failed patch of one of several names and exit
+0, which we turn into a failure for that object; `flux resume` runs with `--wait=false`
+(several names: flux would not wait anyway; before Flux 2.9 it exits 0 after a failed wait)
+and we wait for every resumed object by reading status ourselves; `flux reconcile` of a
+static object (a HelmRepository of type oci, v2.2+) answers "reconciliation not supported
+by the object" with exit 0, which we report as not reconciled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from ..durations import parse_duration
 from ..errors import CheckFailed, InputError
@@ -21,6 +25,7 @@ from .watch import WaitResult, wait_for
 # time limit adds this much, so that flux can say why it gave up before it is killed.
 RECONCILE_TIMEOUT = 300.0
 CALL_GRACE = 30.0
+NOT_SUPPORTED = "reconciliation not supported by the object"  # flux's ✔ line, exit 0
 
 
 def check_names(name: str, namespace: str | None) -> None:
@@ -50,33 +55,78 @@ def failure_lines(stderr: str) -> list[str]:
     ]
 
 
-def suspend_argv(target: ClusterTarget, kind: FluxKind, name: str, namespace: str) -> list[str]:
-    return target.flux("suspend", *kind.cli, name, "-n", namespace)
+def _names(names: str | Sequence[str]) -> list[str]:
+    return [names] if isinstance(names, str) else list(names)
+
+
+def suspend_argv(
+    target: ClusterTarget, kind: FluxKind, names: str | Sequence[str], namespace: str
+) -> list[str]:
+    return target.flux("suspend", *kind.cli, *_names(names), "-n", namespace)
 
 
 def resume_argv(
-    target: ClusterTarget, kind: FluxKind, name: str, namespace: str, *, no_wait: bool = True
+    target: ClusterTarget,
+    kind: FluxKind,
+    names: str | Sequence[str],
+    namespace: str,
+    *,
+    no_wait: bool = True,
 ) -> list[str]:
     """`flux resume`, by default with `--wait=false` (we read status ourselves); without it,
     the command a user can run by hand."""
     wait = ["--wait=false"] if no_wait else []
-    return target.flux("resume", *kind.cli, name, "-n", namespace, *wait)
+    return target.flux("resume", *kind.cli, *_names(names), "-n", namespace, *wait)
 
 
-def suspend(conn: Connection, kind: FluxKind, name: str, namespace: str) -> str:
-    """`flux suspend`; a missing object (flux: exit 0) is a CheckFailed here."""
-    result = conn.runner.run(suspend_argv(conn.target, kind, name, namespace))
-    _refuse_failures(result.stderr, kind, name, namespace, conn.target)
-    return f"suspended {kind.kind} {namespace}/{name}"
+@dataclass(frozen=True)
+class Patched:
+    """What one `flux suspend|resume` of several names did: the objects it changed (kind,
+    namespace, name) and a problem line for each one it did not."""
+
+    done: list[tuple[str, str, str]]
+    problems: list[str]
 
 
-def resume(conn: Connection, kind: FluxKind, name: str, namespace: str, wait: Wait) -> WaitResult:
-    """`flux resume --wait=false`, then wait for Ready by reading status ourselves."""
-    result = conn.runner.run(resume_argv(conn.target, kind, name, namespace))
-    _refuse_failures(result.stderr, kind, name, namespace, conn.target)
-    if not conn.dry_run:
-        conn.say(f"resumed {kind.kind} {namespace}/{name}; waiting for it to become ready")
-    return wait_for(conn, [(kind.kind, namespace, name)], wait)
+def by_namespace(targets: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(namespace, name) pairs grouped as one flux call per namespace takes them."""
+    out: dict[str, list[str]] = {}
+    for namespace, name in targets:
+        if name not in out.setdefault(namespace, []):
+            out[namespace].append(name)
+    return out
+
+
+def suspend(conn: Connection, kind: FluxKind, targets: Iterable[tuple[str, str]]) -> Patched:
+    """`flux suspend` of each (namespace, name): flux goes on past a missing object or a
+    failed patch (exit 0); those are problems here."""
+    done: list[tuple[str, str, str]] = []
+    problems: list[str] = []
+    for namespace, names in by_namespace(targets).items():
+        result = conn.runner.run(suspend_argv(conn.target, kind, names, namespace))
+        failed = _failures(result.stderr, kind, names, namespace, conn.target)
+        problems += failed.values()
+        done += [(kind.kind, namespace, n) for n in names if n not in failed]
+    return Patched(done, problems)
+
+
+def resume(
+    conn: Connection, kind: FluxKind, targets: Iterable[tuple[str, str]], wait: Wait
+) -> tuple[Patched, WaitResult | None]:
+    """`flux resume --wait=false` of each (namespace, name), then a wait for every resumed
+    object to become ready, by reading status ourselves (none resumed: no wait)."""
+    done: list[tuple[str, str, str]] = []
+    problems: list[str] = []
+    for namespace, names in by_namespace(targets).items():
+        result = conn.runner.run(resume_argv(conn.target, kind, names, namespace))
+        failed = _failures(result.stderr, kind, names, namespace, conn.target)
+        problems += failed.values()
+        done += [(kind.kind, namespace, n) for n in names if n not in failed]
+    if done and not conn.dry_run:
+        shown = ", ".join(f"{ns}/{n}" for _, ns, n in done)
+        conn.say(f"resumed {kind.kind} {shown}; waiting for it to become ready"
+                 if len(done) == 1 else f"resumed {kind.kind} {shown}; waiting for them to become ready")  # fmt: skip
+    return Patched(done, problems), (wait_for(conn, done, wait) if done else None)
 
 
 def reconcile(
@@ -88,9 +138,10 @@ def reconcile(
     with_source: bool = False,
     timeout: str | None = None,
     progress: Say = ignore,
-) -> None:
+) -> str:
     """`flux reconcile`, its progress lines passed through; any failure is a CheckFailed.
-    `timeout` (a Go duration) is passed on to flux as given."""
+    `timeout` (a Go duration) is passed on to flux as given. Returns what happened: a
+    static object flux does not reconcile is said to be so, not reconciled."""
     if with_source and kind.kind not in ("HelmRelease", "Kustomization"):
         raise InputError("--with-source applies to helmrelease and kustomization only")
     args = ["reconcile", *kind.cli, name, "-n", namespace]
@@ -111,23 +162,44 @@ def reconcile(
         on_stderr=collect,
         timeout=flux_waits + CALL_GRACE,
     )
+    shown = f"{kind.kind} {namespace}/{name}"
     if result.exit_code == 0:
-        return
+        if not any(NOT_SUPPORTED in line for line in lines):
+            return f"reconciled {shown}"
+        if not with_source:
+            return (
+                f"{shown} was not reconciled: flux says {NOT_SUPPORTED} (a HelmRepository of "
+                "type oci is static: its charts are fetched by the HelmCharts that use it)"
+            )
+        return (
+            f"reconciled {shown}; its source was not ({NOT_SUPPORTED}: a static OCI "
+            "HelmRepository, whose charts are fetched by the HelmChart)"
+        )
     failures = failure_lines("".join(lines)) or [f"flux reconcile exited {result.exit_code}"]
     message = failures[-1]
     if message == "resource is suspended":
         message += f"; resume it first: invoke flux.resume {kind.cli[-1]} {name} -n {namespace}"
-    raise CheckFailed(f"{kind.kind} {namespace}/{name}: {message}")
+    raise CheckFailed(f"{shown}: {message}")
 
 
-def _refuse_failures(
-    stderr: str, kind: FluxKind, name: str, namespace: str, target: ClusterTarget
-) -> None:
-    failures = failure_lines(stderr)
-    if not failures:
-        return
-    # "… not found in NS namespace" (suspend; resume since Flux 2.5) or, before 2.5,
-    # "no HelmRelease objects found in NS namespace" (resume)
-    if any("not found" in f or " objects found in " in f for f in failures):
-        raise CheckFailed(f"{kind.kind} {namespace}/{name} not found on {target.describe()}")
-    raise CheckFailed(*(f"{kind.kind} {namespace}/{name}: {f}" for f in failures))
+def _failures(
+    stderr: str, kind: FluxKind, names: list[str], namespace: str, target: ClusterTarget
+) -> dict[str, str]:
+    """name -> the problem line of each name flux's `✗` lines speak of. A line that names
+    none of them (before Flux 2.5 a missing object to resume is "no HelmRelease objects
+    found") is the problem of each name flux did not act on (`► resuming … NAME …`), and
+    of every name when it acted on all (a failed patch stops `flux resume`)."""
+    out: dict[str, str] = {}
+    acted = [line for line in stderr.splitlines() if line.lstrip().startswith("►")]
+    untouched = [n for n in names if not any(f" {n} " in f" {line} " for line in acted)]
+    for failure in failure_lines(stderr):
+        about = [n for n in names if f" {n} " in f" {failure} " or f"'{n}'" in failure]
+        for name in about or untouched or names:
+            shown = f"{kind.kind} {namespace}/{name}"
+            # "… not found in NS namespace" (suspend; resume since Flux 2.5) or, before
+            # 2.5, "no HelmRelease objects found in NS namespace" (resume)
+            if "not found" in failure or " objects found in " in failure:
+                out.setdefault(name, f"{shown} not found on {target.describe()}")
+            else:
+                out.setdefault(name, f"{shown}: {failure}")
+    return out

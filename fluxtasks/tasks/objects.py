@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from invoke.context import Context
 
+from ..errors import CheckFailed, FluxTasksError
 from ._cluster import ClusterOptions, cluster_task, open_connection
 from ._edge import say, seconds, warn
 
@@ -23,6 +24,12 @@ OBJECT_HELP = {
     "resource": "Name of the object.",
     "namespace": "Namespace of the object; default: where config/flux.yaml declares it, else flux-system.",
 }
+# suspend and resume take several objects of one kind, as flux does.
+OBJECTS_HELP = {
+    **OBJECT_HELP,
+    "resource": "Name of the object; several: comma-separated (a,b).",
+    "namespace": "Namespace of the objects; default: where config/flux.yaml declares each, else flux-system.",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,11 @@ class ObjectArgs:
     kind: str
     resource: str
     namespace: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """RESOURCE as several names (`a,b`), each once, in the order given."""
+        return list(dict.fromkeys(n.strip() for n in self.resource.split(",")))
 
 
 def one_object(body: Callable[..., None]) -> Callable[..., None]:
@@ -66,20 +78,48 @@ def _open(c: Context, opts: ClusterOptions, obj: ObjectArgs) -> tuple[Connection
     return conn, kind, found or DEFAULT_NAMESPACE
 
 
-@cluster_task(**OBJECT_HELP)
+def _open_many(
+    c: Context, opts: ClusterOptions, obj: ObjectArgs
+) -> tuple[Connection, FluxKind, list[tuple[str, str]]]:
+    """Like `_open`, for RESOURCE naming several objects: (namespace, name) of each."""
+    from ..cluster.objects import check_names, declared_namespace
+    from ..flux import DEFAULT_NAMESPACE, resolve_kind
+
+    def check(config: Config, cluster: str) -> None:
+        resolve_kind(obj.kind)
+        for name in obj.names:
+            check_names(name, obj.namespace)
+
+    config, conn = open_connection(c, opts, ("kubectl", "flux"), check)
+    kind = resolve_kind(obj.kind)
+    targets = [
+        (
+            obj.namespace
+            or declared_namespace(config.declared(), kind.kind, n)
+            or DEFAULT_NAMESPACE,
+            n,
+        )
+        for n in obj.names
+    ]
+    return conn, kind, targets
+
+
+@cluster_task(**OBJECTS_HELP)
 @one_object
 def suspend(c: Context, obj: ObjectArgs, *, opts: ClusterOptions) -> None:
-    """Suspend one Flux object (flux suspend); a missing object is exit 1."""
-    from ..cluster.objects import suspend as suspend_object
+    """Suspend Flux objects (flux suspend); a missing object or a failed patch is exit 1."""
+    from ..cluster.objects import suspend as suspend_objects
 
-    conn, kind, namespace = _open(c, opts, obj)
-    message = suspend_object(conn, kind, obj.resource, namespace)
-    if not opts.dry_run:
-        say(message)
+    conn, kind, targets = _open_many(c, opts, obj)
+    patched = suspend_objects(conn, kind, targets)
+    for _kind, namespace, name in patched.done if not opts.dry_run else ():
+        say(f"suspended {kind.kind} {namespace}/{name}")
+    if patched.problems:
+        raise CheckFailed(*patched.problems)
 
 
 @cluster_task(
-    **OBJECT_HELP,
+    **OBJECTS_HELP,
     timeout="How long to wait for Ready after resuming (Go duration); exit 124 after. Default 5m.",
     interval="Time between status polls (Go duration). Default 2s.",
 )
@@ -87,14 +127,21 @@ def suspend(c: Context, obj: ObjectArgs, *, opts: ClusterOptions) -> None:
 def resume(
     c: Context, obj: ObjectArgs, timeout: str = "5m", interval: str = "2s", *, opts: ClusterOptions
 ) -> None:
-    """Resume one Flux object, then wait for Ready by reading its status (exit 1 if it fails)."""
+    """Resume Flux objects, then wait for Ready by reading their status (exit 1 if one fails)."""
     from ..cluster.connection import Wait
-    from ..cluster.objects import resume as resume_object
+    from ..cluster.objects import resume as resume_objects
     from ..cluster.watch import report_outcome
 
     wait = Wait(seconds(timeout, "--timeout"), seconds(interval, "--interval"))
-    conn, kind, namespace = _open(c, opts, obj)
-    report_outcome(resume_object(conn, kind, obj.resource, namespace, wait), timeout, say)
+    conn, kind, targets = _open_many(c, opts, obj)
+    patched, waited = resume_objects(conn, kind, targets, wait)
+    try:
+        if waited is not None:
+            report_outcome(waited, timeout, say)
+    except FluxTasksError as exc:  # a failed resume outweighs a wait that did not end well
+        raise CheckFailed(*patched.problems, *exc.lines) if patched.problems else exc from None
+    if patched.problems:
+        raise CheckFailed(*patched.problems)
 
 
 @cluster_task(
@@ -117,6 +164,8 @@ def reconcile(
     if timeout is not None:
         seconds(timeout, "--timeout")
     conn, kind, namespace = _open(c, opts, obj)
-    reconcile_object(
+    outcome = reconcile_object(
         conn, kind, obj.resource, namespace, with_source=with_source, timeout=timeout, progress=warn
     )
+    if not opts.dry_run:
+        say(outcome)
