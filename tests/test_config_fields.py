@@ -204,3 +204,23 @@ def test_without_git_the_repo_path_is_the_same_config_problem(tree: Tree, git: S
     assert caught.value.lines == [
         "config/flux.yaml:1:1: output.repoPath: not set, and resourcesDir is not inside a Git repository to derive it from"
     ]
+
+
+def test_the_config_reference_lists_every_key_its_flag_and_release() -> None:
+    """docs/config.md has a row (or the sentence of its section) for every key of every table;
+    a row whose flag came after v2.0 names that release."""
+    from conftest import PROJECT
+
+    from fluxtasks.config.helm_releases import CLUSTER_VALUES
+
+    doc = (PROJECT / "docs" / "config.md").read_text()
+    sections = {name: body for name, _, body in (part.partition("\n") for part in doc.split("\n## `")[1:])}
+    for section in (FLUX, OUTPUT, DEFAULTS, CLUSTER, *SOURCES.values(), HELM_RELEASE, CLUSTER_VALUES, KUSTOMIZATION):
+        body = sections[(section.path if section is not CLUSTER_VALUES else "helmReleases") + "`"]
+        for f in section.fields:
+            assert f"`{f.key}`" in body, f"docs/config.md: {section.path}: no `{f.key}`"
+            row = next((line for line in body.splitlines() if line.startswith(f"| `{f.key}` |")), "")
+            if f.flag and f.flag.startswith("--") and row:
+                assert f.flag in row, f"docs/config.md: {section.path}.{f.key}: {f.flag} missing"
+            if f.since:
+                assert f"v2.{f.since}" in row, f"docs/config.md: {section.path}.{f.key}: v2.{f.since} missing"
