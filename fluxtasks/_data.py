@@ -6,9 +6,28 @@ malformed document reads as one with that field missing.
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar, overload
 
+from .errors import ToolError
+
 T = TypeVar("T")
+
+
+def read_json(text: str, what: str) -> Any:
+    """`text` parsed as JSON, or ToolError (exit 2), one line naming `what` printed it: the
+    one way kubectl's JSON is read. Input too deep for Python's parser (a list nested
+    100,000 levels), an integer of thousands of digits or a runaway document is refused
+    in one line instead of a RecursionError or ValueError traceback."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ToolError(f"{what} printed JSON nested too deep to read") from None
+    except MemoryError:
+        raise ToolError(f"{what} printed more JSON than fits in memory") from None
+    except ValueError as exc:  # JSONDecodeError, or int() refusing a 5,000-digit number
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise ToolError(f"{what} printed something that is not JSON ({message})") from None
 
 
 @overload

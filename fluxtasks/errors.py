@@ -6,6 +6,8 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
+from .tool_output import error_message, indented
+
 # Exit codes (README "Exit codes" lists the same table).
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -13,8 +15,14 @@ EXIT_TOOL = 2
 EXIT_CLUSTER = 3
 EXIT_INPUT = 4
 EXIT_UNREACHABLE = 5
+# Another run holds the project's lock: neither a failed check (1) nor bad input (4), the
+# same command succeeds later. 75 is EX_TEMPFAIL of sysexits.h, "try again later".
+EXIT_LOCKED = 75
 EXIT_TIMEOUT = 124
-EXIT_INTERRUPTED = 130
+# A signal ends a task with the shell's 128 + its number (signals.Interrupted.exit_code).
+EXIT_HANGUP = 129  # SIGHUP: the terminal went away
+EXIT_INTERRUPTED = 130  # SIGINT: Ctrl-C
+EXIT_TERMINATED = 143  # SIGTERM: e.g. a CI job cancelled
 
 
 class FluxTasksError(Exception):
@@ -65,14 +73,16 @@ class WatchTimeout(FluxTasksError, code=EXIT_TIMEOUT):
 class CommandFailed(FluxTasksError, code=EXIT_CHECK_FAILED):
     """An external command exited with an unexpected code.
 
-    `detail` is the one line that says why (the last line of its output, else its exit
-    code): callers that word their own error quote it.
+    `detail` says why: the tool's final message (tool_output.error_message: capped, a
+    message of several lines kept whole and indented), else its exit code. Callers that
+    word their own error quote it.
     """
 
     def __init__(
         self, argv: Sequence[str], exit_code: int, stderr: str, *, detail: str | None = None
     ) -> None:
-        self.detail = detail or _last_line(stderr) or f"exit code {exit_code}"
+        # the tool's final message, whole (a multi-line one indented under its first line)
+        self.detail = detail or indented(error_message(stderr)) or f"exit code {exit_code}"
         super().__init__(f"{' '.join(argv[:3])}: {self.detail}")
         self.argv = list(argv)
         self.returncode = exit_code
@@ -87,8 +97,3 @@ class CommandTimedOut(CommandFailed, code=EXIT_TIMEOUT):
             argv, -signal.SIGKILL, stderr, detail=f"no answer within {timeout:g}s; killed"
         )
         self.timeout = timeout
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""

@@ -25,6 +25,7 @@ LAYERS = {
     "clock": 0,
     "runner": 0,
     "signals": 0,
+    "tool_output": 0,
     # L1 formats
     "yamlio": 1,
     "files": 1,

@@ -15,12 +15,11 @@ run, since the next call would meet the same cluster.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .._data import as_mapping, as_mappings, as_text, dig
+from .._data import as_mapping, as_mappings, as_text, dig, read_json
 from ..config.model import Config, Kustomization
 from ..flux import KINDS
 from ..runner import Runner
@@ -132,12 +131,8 @@ class _Run:
             raise LiveDiffFailed(done.argv, done.exit_code, done.stderr, detail=detail)
         if self.runner.dry_run:
             return {}
-        try:
-            items = as_mappings(as_mapping(json.loads(done.stdout)).get("items"))
-        except (ValueError, RecursionError):
-            raise LiveDiffFailed(
-                done.argv, done.exit_code, "", detail=f"kubectl get {KUSTOMIZATIONS}: not JSON"
-            ) from None
+        data = read_json(done.stdout, f"kubectl get {KUSTOMIZATIONS}")
+        items = as_mappings(as_mapping(data).get("items"))
         return {
             (as_text(dig(i, "metadata.namespace")), as_text(dig(i, "metadata.name"))): i
             for i in items

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..._text import one_line
+from ...tool_output import INDENT
 
 
 class Severity(Enum):
@@ -50,8 +51,13 @@ class Report:
         self._add(Finding(Severity.WARNING, text))
 
     def _add(self, finding: Finding) -> None:
-        # names and kinds come from files: keep one line
-        finding = Finding(finding.severity, one_line(finding.text))
+        # names and kinds come from files: keep one line; only a tool's message of several
+        # lines goes on, indented under it (tool_output.indented), never as a problem of its own
+        first, *more = finding.text.split("\n")
+        lines = [one_line(first), *(one_line(m) for m in more if m.startswith(INDENT) or not m)]
+        if len(lines) != len(more) + 1:
+            lines = [one_line(finding.text)]
+        finding = Finding(finding.severity, "\n".join(lines))
         if finding not in self._seen:  # nested folders can reach one file twice
             self._seen.add(finding)
             self.findings.append(finding)
