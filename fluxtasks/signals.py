@@ -170,3 +170,9 @@ def _under_way(exc: BaseException | None) -> bool:
         or isinstance(exc, KeyboardInterrupt)
         or isinstance(sys.exception(), KeyboardInterrupt)
     )
+
+
+def holding() -> bool:
+    """Whether a critical section is open: a signal now is held until it ends, so work done
+    for the section (a command it runs) must not be cut short by it either."""
+    return _state.depth > 0 and _in_main_thread()

@@ -88,23 +88,29 @@ def is_failing_release(obj: FluxObject) -> bool:
 
 def suspend_then_resume(conn: Connection, name: str, namespace: str) -> str | None:
     """Suspend then resume one release; the resume runs whatever happened to the suspend,
-    Ctrl-C included (held until the release is resumed). Returns a problem to report, or None."""
+    any signal or error included. A signal stops a suspend that hangs; the resume runs in a
+    critical section, which no signal cuts short (the signal is raised once the release is
+    resumed). Returns a problem to report, or None."""
     runner, say = conn.runner, conn.say
     shown = f"HelmRelease {namespace}/{name}"
     problem: str | None = None
-    with critical() as section:
-        try:
-            result = runner.run(suspend_argv(conn.target, HELM_RELEASE, name, namespace))
-            failures = failure_lines(result.stderr)
-            if failures:
-                problem = f"suspend failed: {failures[-1]}"
-            elif not runner.dry_run:
-                say(f"suspended {shown}")
-        except CommandFailed as exc:
-            problem = f"suspend failed: {exc.lines[0]}"
-        finally:
-            why = "interrupted" if section.pending is not None else problem
+    interrupted = False
+    try:
+        result = runner.run(suspend_argv(conn.target, HELM_RELEASE, name, namespace))
+        failures = failure_lines(result.stderr)
+        if failures:
+            problem = f"suspend failed: {failures[-1]}"
+        elif not runner.dry_run:
+            say(f"suspended {shown}")
+    except CommandFailed as exc:
+        problem = f"suspend failed: {exc.lines[0]}"
+    except BaseException:
+        interrupted = True
+        raise
+    finally:
+        with critical() as section:
             resume_problem = _resume(conn, name, namespace)
+            why = "interrupted" if interrupted or section.pending is not None else problem
             if resume_problem is not None:
                 by_hand = resume_argv(conn.target, HELM_RELEASE, name, namespace, no_wait=False)
                 say(
