@@ -142,6 +142,13 @@ def test_a_duplicate_kustomization_is_refused(project: Tree) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["../escape", "Apps", "a"])
+def test_an_invalid_name_is_refused_before_any_folder_is_made(project: Tree, name: str) -> None:
+    err = refused(project, "flux.add-kustomization", name)
+    assert err.startswith(f"KUSTOMIZATION: name {name!r} is invalid, it should adhere to standard")
+    assert not (project.root / "escape").exists()
+
+
 def test_an_unknown_dependency_gets_a_did_you_mean(project: Tree) -> None:
     assert refused(
         project, "flux.add-kustomization", "monitoring", "--depends-on", "flux-sytem"

@@ -20,7 +20,7 @@ from .._data import as_mapping
 from .._text import did_you_mean
 from ..errors import InputError
 from ..files.atomic import write_text
-from ..flux import HR_SOURCE_KINDS, KS_SOURCE_KINDS, SOURCE_KINDS, resolve_kind
+from ..flux import HR_SOURCE_KINDS, KS_SOURCE_KINDS, NAME_RE, SOURCE_KINDS, resolve_kind
 from ..tree import local_folder
 from ..yamlio.config_edit import ConfigEditError, add_entry, delete, merge_document, set_value
 from ..yamlio.source import compose, plain_data
@@ -211,6 +211,14 @@ def default_namespace(text: str) -> str:
 
 
 def _not_declared(config: Config, kind: str, namespace: str, name: str, option: str) -> None:
+    """A valid name (checked first: a Kustomization's name may become a folder) that no
+    object of `kind` in `namespace` has yet."""
+    if not NAME_RE.match(name):
+        raise InputError(
+            f"{option}: name {name!r} is invalid, it should adhere to standard defined in "
+            "RFC 1123: 2-63 lower-case alphanumeric characters or '-', starting and ending "
+            "alphanumeric"
+        )
     if (kind, namespace, name) in set(config.declared()):
         raise InputError(
             f"{option}: {kind} {namespace}/{name} is already declared in "

@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..config.edit import Edit, load_edit
 from ..config.load import load_config, load_text
@@ -34,15 +35,6 @@ KEEP_TEXT = "# Keeps this folder in Git while it holds no manifest yet. Flux app
 
 
 @dataclass(frozen=True)
-class Output:
-    """Where a change's report goes: progress and results, warnings, data (a diff)."""
-
-    say: Say
-    warn: Say
-    out: Say
-
-
-@dataclass(frozen=True)
 class Changed:
     old: Config
     new: Config
@@ -52,8 +44,10 @@ class Changed:
 def change_config(
     path: Path,
     make: Callable[[str, Config], Edit],
-    output: Output,
     *,
+    say: Say,
+    warn: Say,
+    out: Say,
     update: bool = True,
     dry_run: bool = False,
     components: Callable[[Config], str | None] | None = None,
@@ -61,8 +55,10 @@ def change_config(
     """Make the edit `make(text, config)` returns, check it, write it and update the tree.
 
     `components(new_config)` may return fresh `flux install --export` output to write as
-    the components file. InputError (exit 4) with nothing changed for any refusal.
+    the components file. What was done goes to `say`, notes and warnings to `warn`, a dry
+    run's diffs to `out`. InputError (exit 4) with nothing changed for any refusal.
     """
+    output = _Output(say, warn, out)
     shown = shown_config(path)
     old_text = _read(path)
     old = load_text(old_text, path)
@@ -86,6 +82,12 @@ def change_config(
     if not dry_run:
         _report(shown, new, edit, plan, made, output)
     return Changed(old, new, plan)
+
+
+class _Output(NamedTuple):
+    say: Say
+    warn: Say
+    out: Say
 
 
 def _read(path: Path) -> str:
@@ -138,7 +140,7 @@ def _write(path: Path, shown: str, old_text: str, new_text: str, plan: Plan | No
 
 
 def _show_dry_run(
-    shown: str, old_text: str, edit: Edit, plan: Plan | None, made: str | None, output: Output
+    shown: str, old_text: str, edit: Edit, plan: Plan | None, made: str | None, output: _Output
 ) -> None:
     diff = difflib.unified_diff(
         old_text.splitlines(keepends=True),
@@ -157,7 +159,7 @@ def _show_dry_run(
 
 
 def _report(
-    shown: str, new: Config, edit: Edit, plan: Plan | None, made: str | None, output: Output
+    shown: str, new: Config, edit: Edit, plan: Plan | None, made: str | None, output: _Output
 ) -> None:
     output.say(f"{shown}: {edit.summary}")
     if made is not None:
