@@ -11,15 +11,15 @@ by the object" with exit 0, which we report as not reconciled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..durations import parse_duration
-from ..errors import CheckFailed, InputError
+from ..errors import CheckFailed, FluxTasksError, InputError
 from ..flux import LABEL_RE, SUBDOMAIN_RE, FluxKind
 from .connection import Connection, Say, Wait, ignore
 from .target import ClusterTarget
-from .watch import WaitResult, wait_for
+from .watch import WaitResult, report_outcome, wait_for
 
 # `flux reconcile` waits up to its --timeout (flux's default: 5m) before it answers; its own
 # time limit adds this much, so that flux can say why it gave up before it is killed.
@@ -97,17 +97,27 @@ def by_namespace(targets: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
-def suspend(conn: Connection, kind: FluxKind, targets: Iterable[tuple[str, str]]) -> Patched:
-    """`flux suspend` of each (namespace, name): flux goes on past a missing object or a
-    failed patch (exit 0); those are problems here."""
+def _patch(
+    conn: Connection,
+    kind: FluxKind,
+    targets: Iterable[tuple[str, str]],
+    argv: Callable[[ClusterTarget, FluxKind, list[str], str], list[str]],
+) -> Patched:
+    """One flux call per namespace; flux goes on past a missing object or a failed patch
+    (exit 0): those are problems here, the other objects done."""
     done: list[tuple[str, str, str]] = []
     problems: list[str] = []
     for namespace, names in by_namespace(targets).items():
-        result = conn.runner.run(suspend_argv(conn.target, kind, names, namespace))
+        result = conn.runner.run(argv(conn.target, kind, names, namespace))
         failed = _failures(result.stderr, kind, names, namespace, conn.target)
         problems += failed.values()
         done += [(kind.kind, namespace, n) for n in names if n not in failed]
     return Patched(done, problems)
+
+
+def suspend(conn: Connection, kind: FluxKind, targets: Iterable[tuple[str, str]]) -> Patched:
+    """`flux suspend` of each (namespace, name)."""
+    return _patch(conn, kind, targets, suspend_argv)
 
 
 def resume(
@@ -115,18 +125,13 @@ def resume(
 ) -> tuple[Patched, WaitResult | None]:
     """`flux resume --wait=false` of each (namespace, name), then a wait for every resumed
     object to become ready, by reading status ourselves (none resumed: no wait)."""
-    done: list[tuple[str, str, str]] = []
-    problems: list[str] = []
-    for namespace, names in by_namespace(targets).items():
-        result = conn.runner.run(resume_argv(conn.target, kind, names, namespace))
-        failed = _failures(result.stderr, kind, names, namespace, conn.target)
-        problems += failed.values()
-        done += [(kind.kind, namespace, n) for n in names if n not in failed]
+    patched = _patch(conn, kind, targets, resume_argv)
+    done = patched.done
     if done and not conn.dry_run:
         shown = ", ".join(f"{ns}/{n}" for _, ns, n in done)
         conn.say(f"resumed {kind.kind} {shown}; waiting for it to become ready"
                  if len(done) == 1 else f"resumed {kind.kind} {shown}; waiting for them to become ready")  # fmt: skip
-    return Patched(done, problems), (wait_for(conn, done, wait) if done else None)
+    return patched, (wait_for(conn, done, wait) if done else None)
 
 
 def reconcile(
@@ -180,6 +185,30 @@ def reconcile(
     if message == "resource is suspended":
         message += f"; resume it first: invoke flux.resume {kind.cli[-1]} {name} -n {namespace}"
     raise CheckFailed(f"{shown}: {message}")
+
+
+def report_patched(patched: Patched, verb: str, say: Say, *, dry_run: bool = False) -> None:
+    """Each object done (`suspended HelmRelease ns/name`), then CheckFailed with a line per
+    object flux did not patch."""
+    for kind, namespace, name in patched.done if not dry_run else ():
+        say(f"{verb} {kind} {namespace}/{name}")
+    if patched.problems:
+        raise CheckFailed(*patched.problems)
+
+
+def report_resumed(
+    patched: Patched, waited: WaitResult | None, shown_timeout: str, say: Say
+) -> None:
+    """The wait's outcome (watch.report_outcome), then the objects flux did not resume: a
+    failed resume outweighs a wait that did not end well (both are listed, exit 1)."""
+    try:
+        if waited is not None:
+            report_outcome(waited, shown_timeout, say)
+    except FluxTasksError as exc:
+        if not patched.problems:
+            raise
+        raise CheckFailed(*patched.problems, *exc.lines) from None
+    report_patched(Patched([], patched.problems), "resumed", say)
 
 
 def _failures(

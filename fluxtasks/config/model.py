@@ -85,16 +85,16 @@ class HelmRelease:
     reconcile_strategy: str = "ChartVersion"  # or Revision
     release_name: str | None = None
     target_namespace: str | None = None
+    create_namespace: bool = False  # the target namespace, on install
     depends_on: tuple[Dependency, ...] = ()
     values: Mapping[str, Any] | None = None  # valuesFiles deep-merged, then inline values on top
     values_from: tuple[ObjectRef, ...] = ()  # kinds ConfigMap/Secret; clusterValues' one last
     values_files: tuple[str, ...] = ()  # relative to the root, merged into values already
     crds: str | None = None  # Skip | Create | CreateReplace
     cluster_values: ClusterValues | None = None
-    create_namespace: bool = False
+    labels: Mapping[str, str] = field(default_factory=dict)
     service_account_name: str | None = None
     kube_config_secret_ref: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,9 @@ class Kustomization:
     timeout: str | None = None
     health_checks: tuple[ObjectRef, ...] = ()
     retry_interval: str | None = None
-    service_account_name: str | None = None
-    decryption_provider: str | None = None  # sops
+    decryption_provider: str | None = None  # sops, with decryption_secret's keys
     decryption_secret: str | None = None
+    service_account_name: str | None = None
     kube_config_secret_ref: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
 

@@ -79,24 +79,23 @@ def _git_spec(source: Source, spec: dict[str, Any]) -> None:
         if source.branch:
             spec["ref"]["branch"] = source.branch
     else:
-        for key in ("semver", "tag", "branch"):
-            value = getattr(source, key)
-            if value:
-                spec["ref"] = {key: value}
-                break
+        _first_ref(source, ("semver", "tag", "branch"), spec)
     if source.sparse_checkout:
         spec["sparseCheckout"] = list(source.sparse_checkout)
     if source.recurse_submodules:
         spec["recurseSubmodules"] = True
 
 
+def _first_ref(source: Source, keys: tuple[str, ...], spec: dict[str, Any]) -> None:
+    """spec.ref: the first of `keys` the source sets (flux picks one in that order)."""
+    value = next(((k, getattr(source, k)) for k in keys if getattr(source, k)), None)
+    if value is not None:
+        spec["ref"] = {value[0]: value[1]}
+
+
 def _oci_spec(source: Source, spec: dict[str, Any]) -> None:
     spec["provider"] = source.provider or "generic"
-    for key in ("digest", "semver", "tag"):
-        value = getattr(source, key)
-        if value:
-            spec["ref"] = {key: value}
-            break
+    _first_ref(source, ("digest", "semver", "tag"), spec)
     if source.verify_provider:
         verify: dict[str, Any] = {"provider": source.verify_provider}
         if source.verify_secret_ref:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from invoke.context import Context
 
-from ..errors import CheckFailed, FluxTasksError
 from ._cluster import ClusterOptions, cluster_task, open_connection
 from ._edge import say, seconds, warn
 
@@ -65,29 +64,25 @@ def one_object(body: Callable[..., None]) -> Callable[..., None]:
 def _open(c: Context, opts: ClusterOptions, obj: ObjectArgs) -> tuple[Connection, FluxKind, str]:
     """Connect, with an unknown KIND or a name no Kubernetes object can have refused
     (exit 4) before the cluster is touched; then the kind and the namespace to use."""
-    from ..cluster.objects import check_names, declared_namespace
-    from ..flux import DEFAULT_NAMESPACE, resolve_kind
-
-    def check(config: Config, cluster: str) -> None:
-        resolve_kind(obj.kind)
-        check_names(obj.resource, obj.namespace)
-
-    config, conn = open_connection(c, opts, ("kubectl", "flux"), check)
-    kind = resolve_kind(obj.kind)
-    found = obj.namespace or declared_namespace(config.declared(), kind.kind, obj.resource)
-    return conn, kind, found or DEFAULT_NAMESPACE
+    conn, kind, targets = _open_many(
+        c, opts, ObjectArgs(obj.kind, obj.resource, obj.namespace), one=True
+    )
+    return conn, kind, targets[0][0]
 
 
 def _open_many(
-    c: Context, opts: ClusterOptions, obj: ObjectArgs
+    c: Context, opts: ClusterOptions, obj: ObjectArgs, *, one: bool = False
 ) -> tuple[Connection, FluxKind, list[tuple[str, str]]]:
-    """Like `_open`, for RESOURCE naming several objects: (namespace, name) of each."""
+    """`_open` for RESOURCE naming several objects (a,b): (namespace, name) of each, a
+    name's namespace where config/flux.yaml declares it unless -n is given."""
     from ..cluster.objects import check_names, declared_namespace
     from ..flux import DEFAULT_NAMESPACE, resolve_kind
 
+    names = [obj.resource] if one else obj.names
+
     def check(config: Config, cluster: str) -> None:
         resolve_kind(obj.kind)
-        for name in obj.names:
+        for name in names:
             check_names(name, obj.namespace)
 
     config, conn = open_connection(c, opts, ("kubectl", "flux"), check)
@@ -99,7 +94,7 @@ def _open_many(
             or DEFAULT_NAMESPACE,
             n,
         )
-        for n in obj.names
+        for n in names
     ]
     return conn, kind, targets
 
@@ -108,14 +103,11 @@ def _open_many(
 @one_object
 def suspend(c: Context, obj: ObjectArgs, *, opts: ClusterOptions) -> None:
     """Suspend Flux objects (flux suspend); a missing object or a failed patch is exit 1."""
+    from ..cluster.objects import report_patched
     from ..cluster.objects import suspend as suspend_objects
 
     conn, kind, targets = _open_many(c, opts, obj)
-    patched = suspend_objects(conn, kind, targets)
-    for _kind, namespace, name in patched.done if not opts.dry_run else ():
-        say(f"suspended {kind.kind} {namespace}/{name}")
-    if patched.problems:
-        raise CheckFailed(*patched.problems)
+    report_patched(suspend_objects(conn, kind, targets), "suspended", say, dry_run=opts.dry_run)
 
 
 @cluster_task(
@@ -129,19 +121,12 @@ def resume(
 ) -> None:
     """Resume Flux objects, then wait for Ready by reading their status (exit 1 if one fails)."""
     from ..cluster.connection import Wait
+    from ..cluster.objects import report_resumed
     from ..cluster.objects import resume as resume_objects
-    from ..cluster.watch import report_outcome
 
     wait = Wait(seconds(timeout, "--timeout"), seconds(interval, "--interval"))
     conn, kind, targets = _open_many(c, opts, obj)
-    patched, waited = resume_objects(conn, kind, targets, wait)
-    try:
-        if waited is not None:
-            report_outcome(waited, timeout, say)
-    except FluxTasksError as exc:  # a failed resume outweighs a wait that did not end well
-        raise CheckFailed(*patched.problems, *exc.lines) if patched.problems else exc from None
-    if patched.problems:
-        raise CheckFailed(*patched.problems)
+    report_resumed(*resume_objects(conn, kind, targets, wait), timeout, say)
 
 
 @cluster_task(
