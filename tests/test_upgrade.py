@@ -179,3 +179,16 @@ def test_api_moves_count_objects_per_group_and_version(project: Project) -> None
         "1 object: source.toolkit.fluxcd.io v1beta2 → v1 (HelmRepository)",
     ]
     assert api_moves(config, "v2.3.0", "v2.3.1") == ["no object changes apiVersion"]
+
+
+def test_the_pinned_version_again_regenerates_and_changes_no_config(project: Project) -> None:
+    (project.root / "resources/flux/gotk-components.yaml").unlink()
+    before = project.config.read_bytes()
+    done = project.invoke("flux.upgrade", "v2.2.0", cli="v2.2.0")
+    assert done.returncode == 0, done.stderr
+    assert project.config.read_bytes() == before
+    assert done.stdout.startswith(
+        "config/flux.yaml: flux.version is v2.2.0 already\n"
+        "wrote resources/flux/gotk-components.yaml\n"
+    )
+    assert "Flux v2.2.0 is pinned already\n  no object changes apiVersion\n" in done.stdout

@@ -166,6 +166,8 @@ def set_release_version(
 
 def set_flux_version(text: str, config: Config, version: str) -> Edit:
     """flux.version set in place (its comment and quoting kept)."""
+    if config.flux_version == version:  # nothing to edit: re-render and regenerate as asked
+        return Edit(text, f"flux.version is {version} already")
     edited = set_value(text, f"{FLUX.path}.version", version)
     return Edit(edited, f"flux.version {config.flux_version} → {version}")
 
