@@ -20,7 +20,13 @@ from conftest import BOILERPLATE, run_invoke
 from fakecluster import FakeCluster, kubectl
 from fakes import samples as s
 
-from fluxtasks.errors import EXIT_CHECK_FAILED, EXIT_CLUSTER, EXIT_INPUT, EXIT_TOOL
+from fluxtasks.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_CLUSTER,
+    EXIT_INPUT,
+    EXIT_TOOL,
+    EXIT_UNREACHABLE,
+)
 
 CANARY = "prow-canary-cluster"
 CONFIG = """\
@@ -377,7 +383,7 @@ def test_an_unreachable_cluster_is_one_line(project: Project, fake: FakeCluster)
     (tasks/_cluster.py); the live diff stops at the first such call."""
     fake.seed(unreachable="refused")
     done = live(project, fake, "--kustomizations")
-    assert (done.returncode, done.stdout) == (5, "")
+    assert (done.returncode, done.stdout) == (EXIT_UNREACHABLE, "")
     (line,) = done.stderr.splitlines()
     assert line.startswith("cannot reach cluster canary (context prow-canary-cluster): ")
     assert "connect: connection refused" in line
