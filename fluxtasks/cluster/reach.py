@@ -18,10 +18,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from .._text import one_line
 from ..errors import ClusterUnreachable, CommandFailed
-from .target import ClusterTarget
+
+
+class Reached(Protocol):
+    """What a message needs to know of the cluster (a ClusterTarget)."""
+
+    @property
+    def cluster(self) -> str: ...
+
+    @property
+    def context(self) -> str: ...
+
+    def describe(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,7 @@ def unreachable_case(text: str) -> Case | None:
     return next((case for case in _CASES if case.pattern.search(text)), None)
 
 
-def unreachable(exc: CommandFailed, target: ClusterTarget) -> ClusterUnreachable | None:
+def unreachable(exc: CommandFailed, target: Reached) -> ClusterUnreachable | None:
     """The one-line ClusterUnreachable for a failed command, or None when the failure is
     not about reaching the cluster."""
     case = unreachable_case(exc.stderr)

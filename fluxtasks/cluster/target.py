@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..config.model import Cluster, Config
 from ..errors import ClusterSelectionError, CommandFailed
 from ..runner import Runner
+from .reach import unreachable
 
 CLUSTER_ENV = "PROW_ENV"
 
@@ -91,6 +92,10 @@ def connect(
     try:
         result = runner.run(current_context_argv(kubeconfig))
     except CommandFailed as exc:
+        # an unreadable kubeconfig is exit 5 with its own advice, as for every other call
+        found = unreachable(exc, ClusterTarget(selected.name, selected.context, kubeconfig))
+        if found is not None:
+            raise found from None
         raise ClusterSelectionError(
             f"cannot read the current kube context ({exc.detail}): "
             f"run `kubectl config use-context {selected.context}` or pass --context"

@@ -257,9 +257,12 @@ class _Waiter:
             return f"still waiting for the first answer after {_duration(now - self.start)}"
         waiting.sort(key=lambda item: item[0])
         shown = []
-        for since, _track, obs in waiting[:3]:
+        wall = self.conn.clock.wall()
+        for since, track, obs in waiting[:3]:
             name = f"{obs.cluster}: {obs.display}" if self.fleet else obs.display
-            extra = obs.progress or (obs.phase.word if obs.phase is not Phase.IN_PROGRESS else "")
+            obj = track.snapshot.get(obs.key) if track.snapshot else None
+            progress = object_progress(obj, wall) if obj is not None else None  # as of now
+            extra = progress or (obs.phase.word if obs.phase is not Phase.IN_PROGRESS else "")
             shown.append(f"{name} for {_duration(now - since)}" + (f" ({extra})" if extra else ""))
         more = f", and {len(waiting) - 3} more" if len(waiting) > 3 else ""
         head = f"still waiting for {len(waiting)} of {total} after {_duration(now - self.start)}"

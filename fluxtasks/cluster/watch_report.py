@@ -120,9 +120,9 @@ def watch(
         return
     for conn, result in zip(conns, results, strict=True):
         _summarise(conn, result, keys, deadline)
+    for r in results:
+        if r.outcome is Outcome.READY:
+            say(f"{r.cluster}: " * fleet + f"ready after {elapsed_label(r.elapsed)}")
     ending = _ending(results, shown_timeout, fleet)
     if ending is not None:
         raise ending
-    for r in results:
-        where = f"{r.cluster}: " if fleet else ""
-        say(f"{where}ready after {elapsed_label(r.elapsed)}")
