@@ -356,6 +356,20 @@ def test_live_diff_of_each_synced_folder_and_what_pruning_deletes(
     )
 
 
+def test_stale_generated_files_are_diffed_as_they_are_with_a_note(
+    project: Project, fake: FakeCluster
+) -> None:
+    project.write("config/flux.yaml", CONFIG.replace("version: 1.0.2", "version: 1.0.3"))
+    done = live(project, fake)
+    assert done.returncode == EXIT_CHECK_FAILED
+    assert done.stderr == (
+        "note: the generated files are out of date with config/flux.yaml: this diff shows "
+        "them as they are on disk, which flux.apply refuses to apply; run `invoke flux.update` "
+        "first\n"
+    )
+    assert "version: 1.0.3" not in done.stdout
+
+
 def test_live_markdown(project: Project, fake: FakeCluster) -> None:
     done = live(project, fake, "-o", "markdown")
     assert done.returncode == EXIT_CHECK_FAILED

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from .._data import as_mapping, as_mappings, as_text, dig, read_json
 from ..config.model import Config, Kustomization
 from ..flux import KINDS
+from ..render.update import plan_update
 from ..runner import Runner
 from ..yamlio.manifests import parse_documents
 from .diff import generated_objects
@@ -83,9 +84,11 @@ class _Run:
         for obj in generated_objects(self.config).values():
             path = self.config.root / obj.where
             (present if path.is_file() else missing).append(str(path))
-        if missing:
+        if missing or plan_update(self.config).has_drift:
             self.notes.append(
-                f"note: {len(missing)} generated file(s) missing: run `invoke flux.update`"
+                "note: the generated files are out of date with config/flux.yaml: this diff "
+                "shows them as they are on disk, which flux.apply refuses to apply; run "
+                "`invoke flux.update` first"
             )
         if not present:
             return
