@@ -3,7 +3,9 @@ folders a Kustomization path points at."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from pathlib import Path
 
 from .flux import flux_path
@@ -11,19 +13,48 @@ from .flux import flux_path
 YAML_SUFFIXES = (".yaml", ".yml")
 # The file names kustomize (and so kustomize-controller) recognises, in its order.
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Marks the names of the temp files that stage writes (files/temps.py): a scan notes them.
+TEMP_MARK = ".fluxtasks-"
+
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFLNK: "a symlink",
+}
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def scan_tree(resources_dir: Path) -> dict[str, str | None]:
-    """Every YAML file under resources_dir -> its text (None for symlinks, never followed)."""
-    found: dict[str, str | None] = {}
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for messages: "a FIFO", "a folder", ..."""
+    return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+class TreeScan(dict[str, str | None]):
+    """What `scan_tree` found: relative path -> text, or None for what is never read (a
+    symlink, a FIFO or device, a file that is not UTF-8 or cannot be opened). `skipped`
+    says why for those that are not symlinks; `temps` lists the names of temp files."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped: dict[str, str] = {}
+        self.temps: list[str] = []
+
+
+def scan_tree(resources_dir: Path) -> TreeScan:
+    """Every YAML file under resources_dir -> its text (None for symlinks, never followed,
+    and for anything but a regular file: a FIFO named x.yaml is listed, never opened)."""
+    found = TreeScan()
     if resources_dir.is_dir():
         _scan_folder(str(resources_dir), "", found)
     return found
 
 
-def _scan_folder(folder: str, prefix: str, found: dict[str, str | None]) -> None:
+def _scan_folder(folder: str, prefix: str, found: TreeScan) -> None:
     """One folder of scan_tree, its sub-folders in name order. os.scandir knows from the
-    directory listing which entries are symlinks, saving a stat per file."""
+    directory listing which entries are symlinks or not regular files, saving a stat per file."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
@@ -39,15 +70,47 @@ def _scan_folder(folder: str, prefix: str, found: dict[str, str | None]) -> None
             if not entry.is_symlink():
                 _scan_folder(entry.path, rel + "/", found)
         elif entry.name.endswith(YAML_SUFFIXES):
+            found[rel] = None
             if entry.is_symlink():
-                found[rel] = None
                 continue
-            try:
-                # newline="": CRLF line endings stay visible, so update sees them as drift
-                with open(entry.path, encoding="utf-8", newline="") as handle:
-                    found[rel] = handle.read()
-            except (UnicodeDecodeError, OSError):
-                found[rel] = None  # unreadable: treated as hand-written
+            if entry.is_file(follow_symlinks=False):  # lstat first: never open anything else
+                found[rel] = _read_regular(entry.path, rel, found)
+                continue
+            with contextlib.suppress(OSError):
+                kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
+                found.skipped[rel] = f"{kind}, not a regular file"
+        elif TEMP_MARK in entry.name:
+            found.temps.append(rel)
+
+
+def _read_regular(path: str, rel: str, found: TreeScan) -> str | None:
+    """The text of a regular file; None, with the reason in `found.skipped`, for anything
+    else. Opened without blocking and never through a symlink, then checked on the open
+    descriptor: a FIFO or device swapped in after the listing is never read either."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        found.skipped[rel] = exc.strerror or str(exc)
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            found.skipped[rel] = f"{file_kind(info.st_mode)}, not a regular file"
+            return None
+        chunks = []
+        while chunk := os.read(fd, max(info.st_size + 1, 65536)):
+            chunks.append(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        found.skipped[rel] = exc.strerror or str(exc)
+        return None
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8")  # line endings as they are: CRLF shows as drift
+    except UnicodeDecodeError as exc:
+        found.skipped[rel] = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        return None
 
 
 def folders(resources_dir: Path) -> set[str]:

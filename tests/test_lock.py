@@ -22,7 +22,8 @@ import pytest
 
 from fluxtasks.errors import FluxTasksError, InputError
 from fluxtasks.files import lock as lockmod
-from fluxtasks.files.lock import EXIT_LOCKED, LOCK_NAME, Holder, TreeLocked, lock_path, tree_lock
+from fluxtasks.errors import EXIT_LOCKED
+from fluxtasks.files.lock import LOCK_NAME, Holder, TreeLocked, lock_path, tree_lock
 
 PROJECT = Path(__file__).resolve().parent.parent
 HOST = socket.gethostname()

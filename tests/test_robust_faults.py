@@ -131,6 +131,7 @@ STEPS: list[tuple[str, Any, str]] = [
     ("chmod", os, "chmod"),
     ("fchmod", os, "fchmod"),
     ("replace", os, "replace"),
+    ("link", os, "link"),  # a new file is linked into place: never over one made meanwhile
     ("unlink", os, "unlink"),
 ]
 
@@ -149,7 +150,9 @@ def count_calls(template: Tree, work: Path) -> dict[str, int]:
 
 def test_any_single_failing_step_leaves_the_tree_as_it_was(stale: Tree, tmp_path: Path) -> None:
     calls = count_calls(stale, tmp_path / "count")
-    assert calls["open"] == calls["replace"] == 4 and calls["unlink"] == 2 and calls["mkdir"] == 3
+    # 4 files staged: 2 replace existing ones, 2 are new (linked, then their temp unlinked);
+    # 2 files pruned
+    assert (calls["open"], calls["replace"], calls["link"], calls["unlink"], calls["mkdir"]) == (4, 2, 2, 4, 3)
     before = stale.snapshot()
     tried = 0
     for label, target, name in STEPS:
@@ -349,9 +352,13 @@ def hook(name, args):
         handle.write("started")
     if action == "hold":
         # Stay at this exact point until the test's signal arrives: its KeyboardInterrupt
-        # surfaces here, whatever the machine's load (no delay to guess).
+        # surfaces here, or a critical section records it (the swap and the rollback hold
+        # signals until their safe points), whatever the machine's load (no delay to guess).
+        held = sys.modules.get("fluxtasks.signals")
         for _ in range(6000):
             time.sleep(0.01)
+            if held is not None and held._state.pending is not None:
+                break
 sys.addaudithook(hook)
 sys.argv = ["invoke", *sys.argv[6:]]
 from invoke.main import program
@@ -389,13 +396,15 @@ def interrupt_when(proc: subprocess.Popen[str], ready: Callable[[], bool]) -> tu
     [
         ("open", "flux.yaml", 1),  # while reading the config
         ("open", "boilerplate.txt", 1),  # while planning
-        ("open", ".tmp", 1),  # staging the first file
-        ("open", ".tmp", 4),  # staging the last file
-        ("os.rename", "resources", 1),  # swapping in the first file
-        ("os.rename", "resources", 3),  # swapping in a later file
+        ("open", ".yaml.fluxtasks-", 1),  # staging the first file
+        ("open", ".yaml.fluxtasks-", 4),  # staging the last file
+        ("os.link", "resources", 1),  # linking the first new file into place
+        ("os.rename", "resources", 1),  # swapping in the first updated file
+        ("os.link", "resources", 2),  # linking the last new file into place
         ("os.remove", "resources", 1),  # pruning
+        ("os.remove", "resources", 4),  # pruning the last file: the last step of all
     ],
-    ids=["load", "plan", "stage-first", "stage-last", "swap-first", "swap-third", "prune"],
+    ids=["load", "plan", "stage-first", "stage-last", "link-first", "swap-first", "link-last", "prune", "prune-last"],
 )
 def test_sigint_at_each_phase_is_exit_130_and_changes_nothing(
     stale: Tree, tmp_path: Path, event: str, match: str, nth: int
@@ -435,8 +444,8 @@ def big_stale(tmp_path_factory: pytest.TempPathFactory) -> Tree:
     [
         ("open", "flux.yaml", 1),  # reading the config
         ("open", "boilerplate.txt", 1),  # planning
-        ("open", ".tmp", 1),  # staging the first file
-        ("open", ".tmp", OBJECTS),  # staging a late file
+        ("open", ".yaml.fluxtasks-", 1),  # staging the first file
+        ("open", ".yaml.fluxtasks-", OBJECTS),  # staging a late file
         ("os.rename", "resources", 1),  # swapping in the first file
         ("os.rename", "resources", OBJECTS // 2),  # half of the files swapped in
     ],
@@ -510,7 +519,7 @@ def test_symlinked_folder_deeper_in_a_file_path_is_refused(tree: Tree, outside: 
     before, kept = state(tree), outside_state(outside)
     done = tree.invoke("flux.update")
     assert done.returncode == 4
-    assert "resources/a/b/flux-ks-apps.yaml: a is a symlink or not a folder; refusing to write through it" in done.stderr
+    assert "resources/a/b/flux-ks-apps.yaml: a is a symlink; refusing to write through it" in done.stderr
     assert state(tree) == before and outside_state(outside) == kept and not (outside / "b").exists()
 
 

@@ -10,6 +10,7 @@ says otherwise.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from ..config.model import Config
 from ..errors import CheckFailed
 from ..flux import FILE_GROUPS
-from ..tree import YAML_SUFFIXES
+from ..tree import YAML_SUFFIXES, file_kind
 from .connection import Connection
 
 ALL_GROUPS = ("sources", "kustomizations", "helm-releases")  # the order `flux.apply` uses
@@ -27,25 +28,35 @@ ALL_GROUPS = ("sources", "kustomizations", "helm-releases")  # the order `flux.a
 class Discovered:
     files: tuple[Path, ...]
     skipped_links: tuple[Path, ...]
+    skipped_special: tuple[tuple[Path, str], ...] = ()  # path, what it is (a FIFO, ...)
 
 
 def discover(resources_dir: Path, prefix: str) -> Discovered:
-    """Every `<prefix>*.yaml` file under resources_dir, sorted by relative path.
+    """Every `<prefix>*.yaml` regular file under resources_dir, sorted by relative path.
 
-    Symlinks are skipped (and reported): they could point out of the tree."""
+    Symlinks are skipped (and reported): they could point out of the tree. So is anything
+    else that is not a regular file (lstat, never opened): kubectl would wait forever on a
+    FIFO."""
     files: list[tuple[str, Path]] = []
     links: list[Path] = []
+    special: list[tuple[Path, str]] = []
     for folder, dirs, names in os.walk(resources_dir, followlinks=False):
         dirs.sort()
         for name in sorted(names):
             if not (name.startswith(prefix) and name.endswith(YAML_SUFFIXES)):
                 continue
             path = Path(folder) / name
-            if path.is_symlink():
-                links.append(path)
+            try:
+                mode = path.lstat().st_mode
+            except OSError:  # gone since the listing
                 continue
-            files.append((path.relative_to(resources_dir).as_posix(), path))
-    return Discovered(tuple(p for _, p in sorted(files)), tuple(links))
+            if stat.S_ISLNK(mode):
+                links.append(path)
+            elif not stat.S_ISREG(mode):
+                special.append((path, file_kind(mode)))
+            else:
+                files.append((path.relative_to(resources_dir).as_posix(), path))
+    return Discovered(tuple(p for _, p in sorted(files)), tuple(links), tuple(special))
 
 
 def drift(config: Config) -> list[str]:
@@ -97,6 +108,8 @@ def apply_groups(
         found = discover(config.resources_dir, group.prefix)
         for link in found.skipped_links:
             conn.say(f"skipped symlink {config.display(link)} (symlinks are never applied)")
+        for path, kind in found.skipped_special:
+            conn.say(f"skipped {config.display(path)}: {kind}, not a regular file")
         if not found.files:
             conn.say(
                 f"no {group.prefix}*.yaml files under {shown_dir}/: nothing to apply for {name}"

@@ -27,24 +27,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import FluxTasksError, InputError
+from ..errors import EXIT_LOCKED, FluxTasksError, InputError
 from ..signals import critical
 from .temps import process_alive, temp_path
 
 LOCK_NAME = ".fluxtasks.lock"
-# Busy is neither a failed check (1) nor bad input (4): the same command succeeds later.
-# 75 is EX_TEMPFAIL of sysexits.h, "try again later", which retry wrappers know.
-EXIT_LOCKED = 75
 _MAX_BYTES = 4096  # far more than any lock we write; anything longer is not ours
 _ATTEMPTS = 10  # rounds of "link, or read the holder and take over a dead one"
 
 _held: set[str] = set()  # tokens of the locks this process holds now
 
 
-class TreeLocked(FluxTasksError):
-    """Another run holds the lock, or something that is not a readable lock is in its place."""
-
-    exit_code = EXIT_LOCKED
+class TreeLocked(FluxTasksError, code=EXIT_LOCKED):
+    """Another run holds the lock, or something that is not a readable lock is in its place
+    (exit 75: try again later)."""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ class Plan:
     changes: list[FileChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     drift_notes: list[str] = field(default_factory=list)  # drift that is not a file change
+    # temp files a killed run left (files/temps.py), as messages show them -> path
+    leftovers: dict[str, Path] = field(default_factory=dict)
 
     @property
     def pending(self) -> list[FileChange]:
@@ -50,6 +52,13 @@ class Plan:
     @property
     def has_drift(self) -> bool:
         return bool(self.pending or self.drift_notes)
+
+    def leftover_lines(self) -> list[str]:
+        """One line per leftover temp file, for `--check` and `validate`."""
+        return [
+            f"{shown}: temp file of a run that was killed: `invoke flux.update` removes it"
+            for shown in self.leftovers
+        ]
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)

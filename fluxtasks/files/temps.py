@@ -31,6 +31,10 @@ def temp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.fluxtasks-{os.getpid()}-{TOKEN}.tmp")
 
 
+# The longest file name that fits with its temp file beside it.
+MAX_NAME_BYTES = NAME_MAX - _EXTRA
+
+
 def name_fits(name: str) -> bool:
     """Whether a file `name` can be written: it and its temp file stay within NAME_MAX bytes.
     The planner checks this first, so a too-long name is an error before anything is written."""

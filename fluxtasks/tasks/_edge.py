@@ -1,15 +1,19 @@
 """Where the library meets the user: printing, the config path, errors to exit codes.
 
 Every task body runs inside `edge`: a FluxTasksError becomes its lines on stderr and its
-exit code (design: one line per problem, never a traceback), Ctrl-C is exit 130.
+exit code (design: one line per problem, never a traceback); SIGINT, SIGTERM and SIGHUP
+become `signals.Interrupted` for the length of the body, so every cleanup that Ctrl-C runs
+also runs for the other two, and the task exits 130, 143 or 129 saying "interrupted".
+A task that writes under the project root runs inside `writes_tree` (the project's lock).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -17,6 +21,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 
 from ..errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, FluxTasksError
+from ..signals import Interrupted, as_exceptions
 
 if TYPE_CHECKING:
     from ..config.model import Config
@@ -31,17 +36,20 @@ def edge(body: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(body)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return body(*args, **kwargs)
-        except FluxTasksError as exc:
-            raise Exit("\n".join(exc.lines), code=exc.exit_code) from None
-        except KeyboardInterrupt:
-            raise Exit("interrupted", code=EXIT_INTERRUPTED) from None
-        except BrokenPipeError:
-            # The reader went away (`invoke flux.status | head`): stop quietly, and keep
-            # Python from complaining again when it flushes stdout at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise Exit(code=EXIT_CHECK_FAILED) from None
+        with as_exceptions():  # handlers back as they were once the task has ended
+            try:
+                return body(*args, **kwargs)
+            except FluxTasksError as exc:
+                raise Exit("\n".join(exc.lines), code=exc.exit_code) from None
+            except Interrupted as exc:
+                raise Exit("interrupted", code=exc.exit_code) from None
+            except KeyboardInterrupt:
+                raise Exit("interrupted", code=EXIT_INTERRUPTED) from None
+            except BrokenPipeError:
+                # The reader went away (`invoke flux.status | head`): stop quietly, and keep
+                # Python from complaining again when it flushes stdout at exit.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise Exit(code=EXIT_CHECK_FAILED) from None
 
     return wrapper
 
@@ -58,7 +66,8 @@ def load(c: Context) -> Config:
 
 
 def seconds(text: str, option: str) -> float:
-    """A Go duration option in seconds; InputError (exit 4) naming the option otherwise."""
+    """A Go duration option in seconds, above zero (a timeout or interval of 0s or less
+    means nothing); InputError (exit 4) naming the option otherwise."""
     from ..durations import parse_duration
     from ..errors import InputError
 
@@ -68,9 +77,27 @@ def seconds(text: str, option: str) -> float:
         raise InputError(
             f"{option}: invalid duration {text!r} (Go form, e.g. 30s, 5m, 1h30m)"
         ) from None
-    if value < 0:
-        raise InputError(f"{option}: must not be negative, got {text!r}")
+    if value <= 0:
+        raise InputError(f"{option}: must be a positive duration (e.g. 30s, 5m), got {text!r}")
     return value
+
+
+@contextlib.contextmanager
+def writes_tree(c: Context, task: str, *, when: bool = True) -> Iterator[None]:
+    """Hold the project's lock (files/lock.py) while a task writes under the project root:
+    `update`, `update --components`, `import --write`, and every task that edits the config.
+    Take it before the config is read, so that what is planned and what is written come from
+    one state; a second writer is refused at once (exit 75) naming the holder. `when=False`
+    (e.g. under --check, which writes nothing) runs the body without it."""
+    from ..config.paths import config_root
+    from ..files.lock import LOCK_NAME, lock_path, tree_lock
+
+    root = config_root(config_path(c))
+    if not when or not root.is_dir():  # no root: nothing to write; the config error says why
+        yield
+        return
+    with tree_lock(lock_path(root), task, shown=LOCK_NAME):
+        yield
 
 
 def runner(c: Context, *, dry_run: bool = False, echo: bool = False) -> Runner:

@@ -92,6 +92,14 @@ def _build(state: Validation, folder: str) -> None:
         return
     if state.report.missing_tool is not None:
         return
+    blocking = [rel for rel in state.special if folder == "" or rel.startswith(folder + "/")]
+    if blocking:  # kubectl would wait forever on a FIFO the kustomization lists
+        state.built[folder] = None
+        state.report.error(
+            f"{state.shown(folder)}: not built: {state.shown(blocking[0])} is "
+            f"{state.special[blocking[0]]}, which kubectl kustomize could wait on forever; remove it"
+        )
+        return
     try:
         state.runner.which("kubectl")
     except ToolError as exc:

@@ -76,7 +76,9 @@ def validate_config(config: Config, runner: Runner) -> Report:
 
 def _read_tree(state: Validation) -> None:
     markers = Markers.of(state.config.marker)
-    for rel, text in scan_tree(state.root).items():
+    scan = scan_tree(state.root)
+    _report_unread(state, scan.skipped)
+    for rel, text in scan.items():
         if text is None:  # a symlink or unreadable: nothing a check can rely on
             continue
         documents, error = parse_documents(text)
@@ -87,6 +89,21 @@ def _read_tree(state: Validation) -> None:
         found = next((n for n in KUSTOMIZATION_FILES if n in names), None)
         if found is not None:
             state.kustomize_dirs["" if rel == "." else rel] = found
+
+
+def _report_unread(state: Validation, skipped: dict[str, str]) -> None:
+    """YAML files the scan did not read: a FIFO or device (never opened: a warning), a file
+    that is not UTF-8 or cannot be opened (an error: kustomize-controller fails on it too)."""
+    for rel, reason in skipped.items():
+        if reason.endswith("not a regular file"):
+            state.special[rel] = reason
+            state.report.warning(f"{state.shown(rel)}: {reason}: not read, and Git cannot hold it")
+        elif reason.startswith("not valid UTF-8"):
+            state.report.error(
+                f"{state.shown(rel)}: {reason}: Flux cannot read it; save it as UTF-8"
+            )
+        else:
+            state.report.error(f"{state.shown(rel)}: cannot be read: {reason}")
 
 
 def _check_generated(state: Validation) -> None:
@@ -111,6 +128,8 @@ def _check_generated(state: Validation) -> None:
             )
     for note in plan.drift_notes:
         state.report.error(note)
+    for line in plan.leftover_lines():
+        state.report.error(line)
 
 
 def _load_components(state: Validation) -> None:

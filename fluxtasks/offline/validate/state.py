@@ -31,6 +31,7 @@ class Validation:
     components_broken: bool = False
     validators: dict[tuple[str, str, str], Validator] = field(default_factory=dict)
     parse_reported: set[str] = field(default_factory=set)
+    special: dict[str, str] = field(default_factory=dict)  # FIFOs, devices: path -> what
     shown_dir: str = field(init=False)
     shown_config: str = field(init=False)
 
