@@ -112,7 +112,8 @@ VALID = {
     "ks-source-kind-any-case": mutate(((*KS, "source"), "ocirepository/manifests")),
     "values-from-kind-any-case": mutate(((*HR, "valuesFrom"), ["configmap/web-values"])),
     "depends-on-ready-expr-from-v2.9": mutate((("flux", "version"), "v2.9.0"), ((*HR, "dependsOn"), ["db@ready", "db@x/y"])),
-    "durations": mutate(((*KS, "interval"), "1.5h"), ((*KS, "timeout"), "0"), (("defaults", "interval"), "90s")),
+    "durations": mutate(((*KS, "interval"), "1.5h"), ((*KS, "timeout"), "0.5m"), (("defaults", "interval"), "90s")),
+    "retry-interval-zero-is-none": mutate(((*KS, "retryInterval"), "0s")),
     "repo-path-normalised": mutate((("output", "repoPath"), "./clusters/prow/")),
     "no-optional-sections": mutate(
         (("output",), DELETE), (("defaults",), DELETE), (("helmReleases",), DELETE), (("kustomizations",), DELETE)
@@ -231,6 +232,10 @@ STRUCTURAL = {
     "path-control-character": mutate((("flux", "componentsFile"), "flux/gotk\x01.yaml")),
     "name-trailing-newline": mutate(((*GIT, "name"), "k8s-io\n")),
     "duration-trailing-newline": mutate((("defaults", "interval"), "5m\n")),
+    "interval-negative": mutate((("defaults", "interval"), "-5m")),
+    "interval-zero": mutate(((*KS, "interval"), "0s")),
+    "timeout-zero": mutate(((*KS, "timeout"), "0")),
+    "retry-interval-negative": mutate(((*KS, "retryInterval"), "-1s")),
     "git-tag-with-commit": mutate(((*GIT, "branch"), DELETE), ((*GIT, "tag"), "v1"), ((*GIT, "commit"), "0123abc")),
     "sparse-checkout-before-v2.7": mutate((("flux", "version"), "v2.6.0"), ((*GIT, "sparseCheckout"), ["deploy"])),
     "verify-oidc-before-v2.3": mutate(

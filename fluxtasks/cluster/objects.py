@@ -28,6 +28,12 @@ CALL_GRACE = 30.0
 NOT_SUPPORTED = "reconciliation not supported by the object"  # flux's ✔ line, exit 0
 
 
+def grace(flux_waits: float) -> float:
+    """How long past its own --timeout a flux command may take to say why it gave up:
+    CALL_GRACE, but no longer than that timeout itself (a 1s wait hung is killed at 2s)."""
+    return min(CALL_GRACE, max(flux_waits, 1.0))
+
+
 def check_names(name: str, namespace: str | None) -> None:
     """Refuse what no Kubernetes object can be called: the flux CLI would read `--all` or
     `-n` given as a name as its own flag (and `flux suspend hr --all` suspends them all)."""
@@ -165,7 +171,7 @@ def reconcile(
         conn.target.flux(*args),
         ok_codes=range(256),
         on_stderr=collect,
-        timeout=flux_waits + CALL_GRACE,
+        timeout=flux_waits + grace(flux_waits),
     )
     shown = f"{kind.kind} {namespace}/{name}"
     if result.exit_code == 0:

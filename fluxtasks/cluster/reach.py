@@ -96,7 +96,9 @@ def unreachable_case(text: str) -> Case | None:
 def unreachable(exc: CommandFailed, target: Reached) -> ClusterUnreachable | None:
     """The one-line ClusterUnreachable for a failed command, or None when the failure is
     not about reaching the cluster."""
-    case = unreachable_case(exc.stderr)
+    # the tail: kubectl's verdict is at the end, and 50 MB of warnings before it must not
+    # cost seconds of regex searches
+    case = unreachable_case(exc.stderr[-65536:])
     if case is None:
         return None
     advice = case.advice.format(context=target.context, cluster=target.cluster)

@@ -25,7 +25,7 @@ from ..errors import CheckFailed, CommandFailed, FluxTasksError, InputError, Too
 from ..flux import DEFAULT_NAMESPACE, KINDS
 from ..signals import critical
 from .connection import Connection, Wait
-from .objects import CALL_GRACE, failure_lines, resume_argv, suspend_argv
+from .objects import failure_lines, grace, resume_argv, suspend_argv
 from .status import FluxObject, ObjectKey, Phase, read_status
 from .watch import Observation, Outcome, wait_for
 
@@ -141,7 +141,7 @@ def reset(conn: Connection, name: str, namespace: str, timeout: float) -> str | 
         "reconcile", "helmrelease", name, "-n", namespace, "--reset",
         "--timeout", format_duration(flux_waits * 1_000_000_000),
     )  # fmt: skip
-    result = conn.runner.run(argv, ok_codes=range(256), timeout=flux_waits + CALL_GRACE)
+    result = conn.runner.run(argv, ok_codes=range(256), timeout=flux_waits + grace(flux_waits))
     failures = failure_lines(result.stderr)
     if result.exit_code == 0:
         if not conn.dry_run:

@@ -69,6 +69,20 @@ def select_cluster(config: Config, cluster: str | None, environ: Mapping[str, st
     return config.clusters[cluster]
 
 
+def _refuse_other_clusters_context(config: Config, selected: Cluster, context: str) -> None:
+    """`--context` picks how to reach the selected cluster, never another declared one:
+    `--cluster canary --context <prod's context>` would run canary's task on prod."""
+    if context == selected.context:
+        return
+    others = sorted(c.name for c in config.clusters.values() if c.context == context)
+    if others:
+        raise ClusterSelectionError(
+            f"refusing --context {context!r} for cluster {selected.name}: it is the context of "
+            f"cluster {others[0]} in config/flux.yaml; pass --cluster {others[0]} to work on "
+            f"{others[0]}, or a context that reaches {selected.name}"
+        )
+
+
 def current_context_argv(kubeconfig: str | None = None) -> list[str]:
     argv = ["kubectl", "config", "current-context"]
     if kubeconfig:
@@ -88,6 +102,7 @@ def connect(
     """Select the cluster and check the kube context (skipped when `context` overrides it)."""
     selected = select_cluster(config, cluster, os.environ if environ is None else environ)
     if context:
+        _refuse_other_clusters_context(config, selected, context)
         return ClusterTarget(selected.name, context, kubeconfig)
     try:
         result = runner.run(current_context_argv(kubeconfig))

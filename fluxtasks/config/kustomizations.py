@@ -32,7 +32,7 @@ from .fields import (
 )
 from .model import Kustomization
 from .refs import HEALTH_CHECKS, source_ref
-from .types import BOOL, DURATION, NAME, SECRET_NAME, enum
+from .types import BOOL, DURATION, DURATION_OR_ZERO, NAME, SECRET_NAME, enum
 
 HEALTH_TIMEOUT = "2m0s"  # flux's --health-check-timeout default
 DECRYPTION_PROVIDERS = ("sops",)  # `flux create ks --decryption-provider`
@@ -144,7 +144,7 @@ KUSTOMIZATION = Section("kustomizations", "Kustomization", Kustomization, fields
           "Kind/name.namespace of objects whose readiness is checked; not with wait."),
     Field("timeout", DURATION, Default(_health_timeout, own=True), "--health-check-timeout", "spec.timeout",
           "Timeout of the health checks."),
-    Field("retryInterval", DURATION, None, "--retry-interval", "spec.retryInterval",
+    Field("retryInterval", DURATION_OR_ZERO, None, "--retry-interval", "spec.retryInterval",
           "How soon a failed reconciliation is retried (default: interval); written when above zero."),
     service_account("Kustomization"),
     Field("decryptionProvider", enum(DECRYPTION_PROVIDERS, "must be one of {choices}"), None, "--decryption-provider", "spec.decryption.provider",

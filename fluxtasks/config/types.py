@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -56,7 +57,10 @@ def _line(entry: Entry, item: Node, at: str) -> str | None:
 
 LINES = ValueType(
     "string list",
-    {"type": "array", "items": {"type": "string", "minLength": 1, "pattern": patterns.whole(r"[^\n\r]*")}},
+    {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1, "pattern": patterns.whole(r"[^\n\r]*")},
+    },
     lambda entry, node, where: tuple(
         entry.reader.each(node, where, lambda item, at: _line(entry, item, at))
     ),
@@ -189,13 +193,45 @@ def positive(duration: str | None) -> bool:
     return duration is not None and parse_duration(duration) > 0
 
 
+def _duration(zero: bool) -> Callable[[Entry, Node, str], str | None]:
+    """Read a Go duration that is above zero (an interval or timeout of 0s or less means
+    nothing: Flux would spin or never wait), or with `zero`, at least zero."""
+
+    def read(entry: Entry, node: Node, where: str) -> str | None:
+        value = entry.reader.duration(node, where)
+        if value is None or parse_duration(value) > 0 or (zero and parse_duration(value) == 0):
+            return value
+        text = node.value if isinstance(node, ScalarNode) else value
+        if zero:
+            entry.reader.error(node, where, f"{text!r} is negative: use 0s (none) or e.g. 30s")
+        else:
+            entry.reader.error(
+                node, where, f"{text!r} is not a positive duration: use e.g. 30s, 5m, 1h30m"
+            )
+        return None
+
+    return read
+
+
+_GO_TERMS = r"(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+"
+# Above zero: no sign but `+`, and a non-zero digit somewhere (0.0000000001s, below Go's
+# nanosecond, is the loader's alone to refuse).
+POSITIVE_DURATION_PATTERN = rf"^\+?(?=[^1-9]*[1-9]){_GO_TERMS}{patterns.END}"
+NON_NEGATIVE_DURATION_PATTERN = rf"^\+?(0|{_GO_TERMS}){patterns.END}"
+
 DURATION = ValueType(
     "duration",
-    {"type": "string", "pattern": patterns.DURATION},
-    lambda entry, node, where: entry.reader.duration(node, where),
+    {"type": "string", "pattern": POSITIVE_DURATION_PATTERN},
+    _duration(zero=False),
     from_manifest=lambda raw, _: None if raw is MISSING else go_duration(raw),
     to_config=lambda value, _: short_duration(value),
     same_meaning=_same_duration,
+)
+# A duration where 0s means "none" (retryInterval: Flux writes it only above zero).
+DURATION_OR_ZERO = dataclasses.replace(
+    DURATION,
+    schema={"type": "string", "pattern": NON_NEGATIVE_DURATION_PATTERN},
+    read=_duration(zero=True),
 )
 
 RELATIVE_PATH: Mapping[str, Any] = {
