@@ -454,8 +454,9 @@ def test_resume_of_a_release_that_stays_stalled_is_exit_1(env: Env, version: str
     result = env.run("flux.resume", "hr", "karpenter", "--cluster", "canary", "--interval", "10ms")
     assert result.returncode == 1
     assert env.fake.calls() == [CC, RESUME_KARPENTER, GET]
-    assert result.stderr.startswith(
-        "HelmRelease kube-system/karpenter failed: Failed to upgrade after 1 attempt(s)"
+    assert result.stderr.startswith(  # the cause, not the Stalled summary
+        "HelmRelease kube-system/karpenter failed: Helm upgrade failed for release "
+        "kube-system/karpenter with chart karpenter@1.0.2: boom"
     )
 
 

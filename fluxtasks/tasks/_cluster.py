@@ -25,6 +25,7 @@ from invoke.tasks import Task, task
 
 from ..errors import ClusterSelectionError, CommandFailed, InputError
 from ._edge import edge, load, runner, say
+from ._invoke_compat import FluxTask
 
 if TYPE_CHECKING:
     from ..cluster.connection import Connection
@@ -57,7 +58,7 @@ _SHARED = [
 
 
 def cluster_task(
-    klass: type[Task[Any]] = Task, /, **help: str
+    klass: type[Task[Any]] = FluxTask, /, **help: str
 ) -> Callable[[Callable[..., None]], Task[Any]]:
     """`@task(help=...)` for a cluster task (made a `klass`); see the module docstring."""
     return _cluster_task(klass, help, CLUSTER_HELP)
@@ -65,7 +66,7 @@ def cluster_task(
 
 def fleet_task(**help: str) -> Callable[[Callable[..., None]], Task[Any]]:
     """`cluster_task` for a read-only task that also takes `--cluster all`."""
-    return _cluster_task(Task, help, {**CLUSTER_HELP, "cluster": FLEET_HELP})
+    return _cluster_task(FluxTask, help, {**CLUSTER_HELP, "cluster": FLEET_HELP})
 
 
 def _cluster_task(

@@ -1,9 +1,18 @@
 """The one place that reaches into Invoke's parser classes.
 
-Invoke makes a parameter without a default positional, and a positional is required.
-`flux.recover-hr RELEASE` must also run as `flux.recover-hr --all-failed`, without a
-RELEASE: once that flag is given, the RELEASE argument reads as given (""), so the parser
-stops asking for it. tests/test_cluster_tasks.py pins both forms.
+* Short flags. Invoke hands each option the first free letter of its name, so the same
+  letter meant different options in different tasks (-k was --kind or --kubeconfig, -o
+  --context, --components or --output, -c --cluster or --check). Every task is a
+  `FluxTask`, whose options get their short flag from one table, SHORT_FLAGS, and no other:
+  a letter means one option in every task (tests/test_task_help.py checks it).
+* recover-hr. Invoke makes a parameter without a default positional, and a positional is
+  required. `flux.recover-hr RELEASE` must also run as `flux.recover-hr --all-failed`,
+  without a RELEASE: once that flag is given, the RELEASE argument reads as given (""), so
+  the parser stops asking for it. tests/test_cluster_tasks.py pins both forms.
+* Command-line errors. Invoke ends a command line it cannot parse (a missing positional,
+  an unknown option, an option without its value) with exit 1, which here means "a check
+  found something". `exit_input_on_parse_errors` makes them exit 4, invalid input, as
+  every other bad input is.
 """
 
 from __future__ import annotations
@@ -13,8 +22,39 @@ from typing import Any
 from invoke.parser.argument import Argument
 from invoke.tasks import Task
 
+from ..errors import EXIT_INPUT
 
-class RecoverHrTask(Task[Any]):
+# option (as Invoke names it, dashes) -> its short flag, the same in every task
+SHORT_FLAGS = {
+    "cluster": "c",
+    "namespace": "n",
+    "dry-run": "d",
+    "kind": "k",
+    "output": "o",
+    "timeout": "t",
+    "interval": "i",
+    "verbose": "v",
+    "release": "r",
+    "source": "s",
+    "branch": "b",
+    "url": "u",
+    "path": "p",
+    "live": "l",
+}
+
+
+class FluxTask(Task[Any]):
+    """A task whose options take their short flags from SHORT_FLAGS, and only from there."""
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        args = super().get_arguments(ignore_unknown_help)
+        for arg in args:
+            long = arg.names[0]
+            arg.names = (long, SHORT_FLAGS[long]) if long in SHORT_FLAGS else (long,)
+        return args
+
+
+class RecoverHrTask(FluxTask):
     """recover-hr's RELEASE is positional (hence required, in Invoke) unless --all-failed is
     given: its parser argument reads as given ("") once that flag is set."""
 
@@ -47,18 +87,29 @@ class _ReleaseArgument(Argument):
         self.set_value(arg, cast=True)
 
 
-def short_flags(**flags: str) -> type[Task[Any]]:
-    """A Task class whose arguments get exactly these short flags (by parameter name) and
-    no other: Invoke would hand out first letters, and give `-n` (which means --namespace
-    everywhere else) to --context once -c and -o are taken, or -d (--dry-run) to
-    --depends-on."""
+def exit_input_on_parse_errors() -> None:
+    """Make Invoke's command-line errors exit 4 (with Invoke's own message and a pointer to
+    the task's help) in the `invoke` run that is loading this collection.
 
-    class ShortFlags(Task[Any]):
-        def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
-            args = super().get_arguments(ignore_unknown_help)
-            for arg in args:
-                flag = flags.get(arg.attr_name or arg.names[0])
-                arg.names = (arg.names[0], flag) if flag else (arg.names[0],)
-            return args
+    Invoke's Program parses the tasks' part of the command line after it has loaded the
+    collection, in `parse_tasks`, and turns a ParseError into exit 1 while an `Exit` keeps
+    its code: the running program's `parse_tasks` is wrapped to re-raise the one as the
+    other. Outside an `invoke` run (a test importing the collection) nothing changes.
+    """
+    from invoke import main
+    from invoke.exceptions import Exit, ParseError
 
-    return ShortFlags
+    program: Any = getattr(main, "program", None)
+    original = getattr(program, "parse_tasks", None)
+    if original is None or getattr(original, "__name__", "") == "parse_tasks_exiting_4":
+        return
+
+    def parse_tasks_exiting_4() -> None:
+        try:
+            original()
+        except ParseError as exc:
+            task = getattr(exc.context, "name", None)
+            where = f"invoke --help {task}" if task else "invoke --list"
+            raise Exit(f"{exc}; see {where}", code=EXIT_INPUT) from None
+
+    program.parse_tasks = parse_tasks_exiting_4

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 def install(
     c: Context, timeout: str = "5m", server_dry_run: bool = False, *, opts: ClusterOptions
 ) -> None:
-    """Server-side apply the committed Flux components, then wait for the controllers."""
+    """Server-side apply the committed Flux components, then wait for the controllers.
+
+    Example: invoke flux.install --cluster canary
+    """
     from ..cluster.connection import Wait
     from ..cluster.install import install as install_components
     from ..cluster.install import require_components
@@ -51,7 +54,8 @@ def _apply_task(name: str, groups: tuple[str, ...], doc: str) -> Task[Any]:
         config, conn = open_connection(c, opts, precheck=no_drift)
         apply_groups(config, conn, groups, server_dry_run=server_dry_run)
 
-    body.__doc__ = doc
+    task_name = name.replace("_", "-")
+    body.__doc__ = f"{doc}\n\n    Example: invoke flux.{task_name} --cluster canary\n    "
     body.__name__ = body.__qualname__ = name
     return cluster_task(**_APPLY_HELP)(body)
 
@@ -85,7 +89,10 @@ apply = _apply_task(
 def apply_values(
     c: Context, release: str | None = None, server_dry_run: bool = False, *, opts: ClusterOptions
 ) -> None:
-    """Push each HelmRelease's per-cluster values file (clusterValues) into its ConfigMap."""
+    """Push each HelmRelease's per-cluster values file (clusterValues) into its ConfigMap.
+
+    Example: invoke flux.apply-values --cluster canary --release karpenter
+    """
     from ..cluster.values import apply_values as push_values
     from ..cluster.values import plan_values
 

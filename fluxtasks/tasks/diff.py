@@ -8,11 +8,9 @@ from invoke.context import Context
 from ..errors import InputError
 from ._cluster import ClusterOptions, cluster_task, open_connection
 from ._edge import config_path, out, runner, warn
-from ._invoke_compat import short_flags
 
 
 @cluster_task(
-    short_flags(base="b", output="o", live="l", cluster="c", kubeconfig="k", dry_run="d"),
     base="Git revision to compare the working tree with (default HEAD), e.g. origin/main in a pull request.",
     output="text (default) or markdown: a summary table and a collapsible diff per object, for a PR comment.",
     live="Compare with the cluster instead (kubectl diff --server-side as kustomize-controller); needs --cluster or PROW_ENV.",
@@ -26,6 +24,7 @@ def diff(
 
     invoke flux.diff [--base REF] [-o text|markdown]     the working tree against a Git revision
     invoke flux.diff --live --cluster C [--kustomizations]   the working tree against a cluster
+    Example: invoke flux.diff --base origin/main
 
     Exit 0 when nothing differs, 1 when something does, 4 on bad input (a config that does
     not load names its side: base or working tree).

@@ -19,7 +19,7 @@ from invoke.context import Context
 from invoke.tasks import task
 
 from ._edge import config_path, edge, out, runner, say, warn
-from ._invoke_compat import short_flags
+from ._invoke_compat import FluxTask
 
 if TYPE_CHECKING:
     from ..config.edit import Edit
@@ -79,7 +79,7 @@ def _required(value: str | None, option: str, what: str) -> str:
 
 
 @task(
-    klass=short_flags(kind="k", url="u", branch="b", namespace="n", interval="i", dry_run="d"),
+    klass=FluxTask,
     help={
         "kind": "git, helm or oci (GitRepository, HelmRepository, OCIRepository).",
         "source": "Name of the new source.",
@@ -106,7 +106,9 @@ def add_source(
 ) -> None:  # fmt: skip
     """Declare a Flux source in config/flux.yaml (its comments kept), then run flux.update.
 
-    invoke flux.add-source git|helm|oci SOURCE --url URL [--branch B | --tag T | --semver R | --commit C | --digest D]
+    invoke flux.add-source KIND SOURCE --url URL [--branch B | --tag T | --semver R | --commit C | --digest D]
+    KIND: git, helm or oci.
+    Example: invoke flux.add-source helm podinfo --url https://stefanprodan.github.io/podinfo
     """
     from ..config.edit import add_source as add
 
@@ -119,7 +121,7 @@ def add_source(
 
 
 @task(
-    klass=short_flags(path="p", source="s", namespace="n", interval="i", dry_run="d"),
+    klass=FluxTask,
     iterable=["depends_on"],
     help={
         "kustomization": "Name of the new Kustomization; its folder defaults to resources/NAME (created when missing).",
@@ -144,6 +146,7 @@ def add_kustomization(
     """Declare a Kustomization in config/flux.yaml (its comments kept), then run flux.update.
 
     invoke flux.add-kustomization KUSTOMIZATION [--path P] [--depends-on K ...] [--source S]
+    Example: invoke flux.add-kustomization monitoring --depends-on kube-system
 
     Its folder (resources/KUSTOMIZATION, or the one --path names) is created with a
     .gitkeep when missing, since the config requires it and Git keeps no empty folder.
@@ -159,7 +162,7 @@ def add_kustomization(
 
 
 @task(
-    klass=short_flags(release="r", source="s", namespace="n", interval="i", dry_run="d"),
+    klass=FluxTask,
     iterable=["depends_on", "values"],
     help={
         "release": "Name of the new HelmRelease.",
@@ -186,6 +189,7 @@ def add_helm_release(
     """Declare a HelmRelease in config/flux.yaml (its comments kept), then run flux.update.
 
     invoke flux.add-helm-release RELEASE --source KIND/NAME --chart C --version V [-n NS]
+    Example: invoke flux.add-helm-release podinfo --source HelmRepository/podinfo --chart podinfo --version 6.5.4 -n apps
     """
     from ..config.edit import add_helm_release as add
 
@@ -200,7 +204,7 @@ def add_helm_release(
 
 
 @task(
-    klass=short_flags(release="r", namespace="n", dry_run="d"),
+    klass=FluxTask,
     help={
         "release": "Name of a HelmRelease declared in config/flux.yaml.",
         "version": "The chart version (or semver range) to pin.",
@@ -216,6 +220,7 @@ def set_version(
     """Set a HelmRelease's chart version in config/flux.yaml, then run flux.update.
 
     invoke flux.set-version RELEASE VERSION [-n NAMESPACE]
+    Example: invoke flux.set-version karpenter 1.0.3
     """
     from ..config.edit import set_release_version
 
@@ -224,7 +229,7 @@ def set_version(
 
 
 @task(
-    klass=short_flags(kind="k", resource="r", namespace="n", dry_run="d"),
+    klass=FluxTask,
     help={
         "kind": "hr|helmrelease, ks|kustomization, git|gitrepository, helm|helmrepository or oci|ocirepository.",
         "resource": "Name of the object.",
@@ -240,6 +245,7 @@ def remove(
     """Remove an object from config/flux.yaml (refused while another one depends on it), then run flux.update.
 
     invoke flux.remove KIND RESOURCE [-n NAMESPACE]
+    Example: invoke flux.remove ks monitoring
 
     Refused while a dependsOn, a source reference or a health check names the object.
     Its folder and values files are left alone.
@@ -251,7 +257,7 @@ def remove(
 
 
 @task(
-    klass=short_flags(allow_downgrade="a", dry_run="d"),
+    klass=FluxTask,
     help={
         "version": "The Flux release to pin, e.g. v2.4.0 (v2.0.0 to v2.9.x).",
         "allow_downgrade": "Allow a version older than the pinned one.",
@@ -263,6 +269,7 @@ def upgrade(c: Context, version: str, allow_downgrade: bool = False, dry_run: bo
     """Pin another Flux version: set flux.version, re-render, regenerate the components, validate.
 
     invoke flux.upgrade VERSION [--allow-downgrade]
+    Example: invoke flux.upgrade v2.4.0
 
     The components file is regenerated when the flux CLI on PATH is that version
     (flux version --client); otherwise the task says what to run to finish.

@@ -8,13 +8,15 @@ from invoke.context import Context
 from invoke.tasks import task
 
 from ..errors import CheckFailed
-from ._edge import config_path, edge, load, out, runner, say, warn, writes_tree
+from ._edge import config_path, edge, load, out, runner, say, warn
+from ._invoke_compat import FluxTask
 
 if TYPE_CHECKING:
     from ..files.plan import Plan
 
 
 @task(
+    klass=FluxTask,
     help={
         "check": "Write nothing; print a unified diff of what would change and exit 1 if anything would.",
         "components": "Also regenerate the components file with `flux install --export` (needs the pinned flux CLI).",
@@ -25,44 +27,37 @@ if TYPE_CHECKING:
 def update(
     c: Context, check: bool = False, components: bool = False, verbose: bool = False
 ) -> None:
-    """Render every Flux source, Kustomization and HelmRelease from config/flux.yaml."""
+    """Render every Flux source, Kustomization and HelmRelease from config/flux.yaml.
+
+    Example: invoke flux.update --check
+    """
+    from ..files.atomic import apply_plan
     from ..render.components import export_components
     from ..render.update import plan_update
 
-    with writes_tree(c, "flux.update", when=not check):  # the lock, before the config is read
-        config = load(c)
-        fresh = export_components(config, runner(c, echo=verbose)) if components else None
-        plan = plan_update(config, components_output=fresh)
-        for note in (*config.warnings, *plan.notes):
-            warn(note)
-        if check:
-            return _check(plan)
-        _write(plan)
+    config = load(c)
+    fresh = export_components(config, runner(c, echo=verbose)) if components else None
+    plan = plan_update(config, components_output=fresh)
+    for note in (*config.warnings, *plan.notes):
+        warn(note)
+    if check:
+        return _check(plan)
+    apply_plan(plan)
+    _report_written(plan)
 
 
 def _check(plan: Plan) -> None:
-    """--check: the diff on stdout and exit 1 when anything would change, or when a killed
-    run left temp files behind."""
-    if not plan.has_drift and not plan.leftovers:
+    """--check: the diff on stdout and exit 1 when anything would change."""
+    if not plan.has_drift:
         say(f"up to date: {len(plan.changes)} generated file(s) match config/flux.yaml")
         return
     out(plan.diff())
-    problems = [*plan.leftover_lines(), *(f"drift: {note}" for note in plan.drift_notes)]
+    problems = [f"drift: {note}" for note in plan.drift_notes]
     if plan.pending:
         problems.append(
             f"{len(plan.pending)} generated file(s) out of date: run `invoke flux.update` and commit the result"
         )
     raise CheckFailed(*problems)
-
-
-def _write(plan: Plan) -> None:
-    """Remove what killed runs left (the lock is held), write the plan, report it."""
-    from ..files.atomic import apply_plan, remove_leftovers
-
-    for note in remove_leftovers(plan):
-        warn(note)
-    apply_plan(plan)
-    _report_written(plan)
 
 
 def _report_written(plan: Plan) -> None:
@@ -76,13 +71,17 @@ def _report_written(plan: Plan) -> None:
 
 
 @task(
+    klass=FluxTask,
     help={
         "check": "Write nothing; exit 1 if config/flux.schema.json is not what the loader's rules give."
     }
 )
 @edge
 def schema(c: Context, check: bool = False) -> None:
-    """Rewrite config/flux.schema.json, the JSON Schema editors use for config/flux.yaml."""
+    """Rewrite config/flux.schema.json, the JSON Schema editors use for config/flux.yaml.
+
+    Example: invoke flux.schema --check
+    """
     from ..config.schema import plan_schema, write_schema
 
     config_dir = config_path(c).parent

@@ -102,7 +102,11 @@ def _open_many(
 @cluster_task(**OBJECTS_HELP)
 @one_object
 def suspend(c: Context, obj: ObjectArgs, *, opts: ClusterOptions) -> None:
-    """Suspend Flux objects (flux suspend); a missing object or a failed patch is exit 1."""
+    """Suspend Flux objects (flux suspend); a missing object or a failed patch is exit 1.
+
+    invoke flux.suspend KIND RESOURCE[,RESOURCE...] [-n NAMESPACE] --cluster CLUSTER
+    KIND: hr, ks, git, helm, oci. Example: invoke flux.suspend hr karpenter --cluster canary
+    """
     from ..cluster.objects import report_patched
     from ..cluster.objects import suspend as suspend_objects
 
@@ -119,7 +123,11 @@ def suspend(c: Context, obj: ObjectArgs, *, opts: ClusterOptions) -> None:
 def resume(
     c: Context, obj: ObjectArgs, timeout: str = "5m", interval: str = "2s", *, opts: ClusterOptions
 ) -> None:
-    """Resume Flux objects, then wait for Ready by reading their status (exit 1 if one fails)."""
+    """Resume Flux objects, then wait for Ready by reading their status (exit 1 if one fails).
+
+    invoke flux.resume KIND RESOURCE[,RESOURCE...] [-n NAMESPACE] --cluster CLUSTER
+    KIND: hr, ks, git, helm, oci. Example: invoke flux.resume hr karpenter --cluster canary
+    """
     from ..cluster.connection import Wait
     from ..cluster.objects import report_resumed
     from ..cluster.objects import resume as resume_objects
@@ -143,7 +151,11 @@ def reconcile(
     *,
     opts: ClusterOptions,
 ) -> None:
-    """Ask Flux to reconcile one object now (flux reconcile) and wait for the result."""
+    """Ask Flux to reconcile one object now (flux reconcile) and wait for the result.
+
+    invoke flux.reconcile KIND RESOURCE [-n NAMESPACE] [--with-source] --cluster CLUSTER
+    KIND: hr, ks, git, helm, oci. Example: invoke flux.reconcile ks apps --with-source --cluster canary
+    """
     from ..cluster.objects import reconcile as reconcile_object
 
     if timeout is not None:

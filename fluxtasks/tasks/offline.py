@@ -9,16 +9,18 @@ from invoke.tasks import task
 
 from ..errors import CheckFailed
 from ._edge import config_path, edge, out, runner, say, warn
+from ._invoke_compat import FluxTask
 from .edit import writing_tree
 
 
-@task(help={"verbose": "Echo every kubectl command before it runs."})
+@task(klass=FluxTask, help={"verbose": "Echo every kubectl command before it runs."})
 @edge
 def validate(c: Context, verbose: bool = False) -> None:
     """Offline checks: config, generated files, kustomize builds, CRD schemas, deployment, references.
 
     Every problem is printed, one line each; exit 1 on any error (warnings do not fail),
     2 when kubectl is needed to build a folder and missing. No cluster, no flux CLI.
+    Example: invoke flux.validate
     """
     from ..errors import ToolError
     from ..offline.validate import validate as run_checks
@@ -34,6 +36,7 @@ def validate(c: Context, verbose: bool = False) -> None:
 
 
 @task(
+    klass=FluxTask,
     name="import",
     help={
         "write": "Write the config instead of printing it (refused while a generated file cannot be imported).",
@@ -46,6 +49,7 @@ def import_config(c: Context, write: bool = False, force: bool = False) -> None:
 
     Prints the config on stdout (notes on stderr) unless --write. Exit 4 when a file that
     carries the generated marker cannot be imported: update would delete it.
+    Example: invoke flux.import --write
     """
     from ..config.edit import replace_config
     from ..config.paths import shown_config

@@ -63,6 +63,7 @@ def recover_hr(
 
     invoke flux.recover-hr RELEASE [-n NAMESPACE] [--strategy suspend-resume|reset]
     invoke flux.recover-hr --all-failed [-n NAMESPACE]   (same as flux.recover-failed)
+    Example: invoke flux.recover-hr karpenter --cluster canary
 
     A release whose install or upgrade failed more often than its remediation retries
     allow (Stalled, reason RetriesExceeded; before Flux 2.2 Ready=False "upgrade retries
@@ -102,5 +103,8 @@ def recover_failed(
     *,
     opts: ClusterOptions,
 ) -> None:
-    """Recover every failing HelmRelease (see recover-hr); healthy and suspended ones are left alone."""
+    """Recover every failing HelmRelease (see recover-hr); healthy and suspended ones are left alone.
+
+    Example: invoke flux.recover-failed --cluster canary
+    """
     _recover(c, opts, None, namespace, strategy, timeout, interval)
