@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         "check": "Write nothing; print a unified diff of what would change and exit 1 if anything would.",
         "components": "Also regenerate the components file with `flux install --export` (needs the pinned flux CLI).",
         "verbose": "Echo every external command before it runs.",
-    }
+    },
 )
 @edge
 def update(
@@ -74,7 +74,7 @@ def _report_written(plan: Plan) -> None:
     klass=FluxTask,
     help={
         "check": "Write nothing; exit 1 if config/flux.schema.json is not what the loader's rules give."
-    }
+    },
 )
 @edge
 def schema(c: Context, check: bool = False) -> None:
