@@ -524,7 +524,7 @@ def test_reconcile_of_a_suspended_object_says_resume_first(env: Env) -> None:
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
         "Kustomization flux-system/apps: resource is suspended; "
-        "resume it first: invoke flux.resume kustomization apps -n flux-system"
+        "resume it first: invoke flux.resume kustomization apps -n flux-system --cluster canary"
     )
 
 

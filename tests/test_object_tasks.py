@@ -123,7 +123,7 @@ def test_reconcile_with_source_of_a_suspended_object_says_resume_first_and_leave
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
         "Kustomization flux-system/apps: resource is suspended; "
-        "resume it first: invoke flux.resume kustomization apps -n flux-system"
+        "resume it first: invoke flux.resume kustomization apps -n flux-system --cluster canary"
     )
     source = env.fake.obj("GitRepository", "flux-system", "k8s-io")
     assert source is not None and "annotations" not in source["metadata"]  # flux stopped before the source

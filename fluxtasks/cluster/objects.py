@@ -189,7 +189,10 @@ def reconcile(
     failures = failure_lines("".join(lines)) or [f"flux reconcile exited {result.exit_code}"]
     message = failures[-1]
     if message == "resource is suspended":
-        message += f"; resume it first: invoke flux.resume {kind.cli[-1]} {name} -n {namespace}"
+        message += (
+            f"; resume it first: invoke flux.resume {kind.cli[-1]} {name} -n {namespace} "
+            f"--cluster {conn.target.cluster}"
+        )
     raise CheckFailed(f"{shown}: {message}")
 
 
