@@ -30,7 +30,7 @@ from fakecluster import (
 from fluxtasks.cluster import apply as apply_mod
 from fluxtasks.cluster.connection import Wait
 from fluxtasks.cluster.install import components_source, install
-from fluxtasks.cluster.objects import reconcile, resume, suspend
+from fluxtasks.cluster.objects import reconcile, report_patched, resume, suspend
 from fluxtasks.cluster.recover import (
     RecoveryOutcome,
     Strategy,
@@ -201,7 +201,7 @@ GIT = KINDS["GitRepository"]
     ("call", "expected"),
     [
         pytest.param(
-            lambda conn: suspend(conn, HR, "karpenter", "kube-system"),
+            lambda conn: suspend(conn, HR, [("kube-system", "karpenter")]),
             [
                 [
                     "flux",
@@ -217,7 +217,7 @@ GIT = KINDS["GitRepository"]
             id="suspend-helmrelease",
         ),
         pytest.param(
-            lambda conn: suspend(conn, GIT, "k8s-io", "flux-system"),
+            lambda conn: suspend(conn, GIT, [("flux-system", "k8s-io")]),
             [
                 [
                     "flux",
@@ -234,7 +234,7 @@ GIT = KINDS["GitRepository"]
             id="suspend-source-git",
         ),
         pytest.param(
-            lambda conn: resume(conn, KS, "apps", "flux-system", Wait(0, 0)),
+            lambda conn: resume(conn, KS, [("flux-system", "apps")], Wait(0, 0)),
             [
                 [
                     "flux",
@@ -384,11 +384,14 @@ def test_with_source_only_for_ks_and_hr() -> None:
 )
 def test_missing_object_with_exit_0_is_a_failure(verb: str, stderr: str) -> None:
     conn = make_conn(lambda argv, _: (0, "", stderr))
+    if verb == "suspend":
+        patched = suspend(conn, HR, [("apps", "nope")])
+    else:
+        patched, waited = resume(conn, HR, [("apps", "nope")], Wait(0, 0))
+        assert waited is None
+    assert patched.done == []
     with pytest.raises(CheckFailed) as err:
-        if verb == "suspend":
-            suspend(conn, HR, "nope", "apps")
-        else:
-            resume(conn, HR, "nope", "apps", Wait(0, 0))
+        report_patched(patched, verb, print)
     assert err.value.lines == [
         "HelmRelease apps/nope not found on cluster canary (context prow-canary-cluster)"
     ]
