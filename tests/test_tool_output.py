@@ -133,3 +133,16 @@ def test_validate_shows_a_multi_line_kustomize_error_whole(tree: Tree) -> None:
         "resources/apps: kubectl kustomize failed: map[string]interface {}(nil): yaml: unmarshal errors:",
         '    line 7: mapping key "a" already defined at line 6; fix resources/apps/kustomization.yaml or the files it lists',
     ], done.stderr
+
+
+def test_a_controller_log_line_nested_too_deep_is_skipped_not_a_traceback() -> None:
+    """`kubectl logs` lines are JSON one by one (flux.why): a line too deep to read is
+    not a line about the object, whatever it holds."""
+    from fluxtasks.cluster.activity import log_facts
+    from fluxtasks.cluster.status import Ref
+
+    ref = Ref("HelmRelease", "kube-system", "karpenter")
+    good = '{"level":"error","ts":"t","msg":"Reconciler error","controllerKind":"HelmRelease","name":"karpenter","namespace":"kube-system","error":"boom"}'
+    deep = '{"controllerKind":"HelmRelease","x":' + "[" * 100_000 + "]" * 100_000 + "}"
+    facts = log_facts([deep, good, "not json", "{broken"], ref, 10)
+    assert [(f.level, f.msg, f.error) for f in facts] == [("error", "Reconciler error", "boom")]

@@ -3,13 +3,13 @@ lines and the controllers' Deployments, read from plain data into facts."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._data import as_int, as_mapping, as_mappings, as_text, dig
+from .._data import as_int, as_mapping, as_mappings, as_text, dig, read_json
+from ..errors import ToolError
 from .status import Ref
 
 LAST_HELM_LOGS = re.compile(r"\n*Last Helm logs:\n*")
@@ -107,8 +107,8 @@ def log_facts(lines: Iterable[str], ref: Ref, limit: int) -> list[LogLine]:
         if not line.startswith("{"):
             continue  # klog headers, plain text
         try:
-            data = json.loads(line)
-        except ValueError:
+            data = read_json(line, "kubectl logs")
+        except ToolError:  # not JSON, or nested too deep: not a line of the controller's
             continue
         if isinstance(data, dict) and _about(data, ref):
             found.append(

@@ -23,13 +23,12 @@ as ready — with three additions:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple
 
-from .._data import as_int, as_mapping, as_mappings, as_text, dig
+from .._data import as_int, as_mapping, as_mappings, as_text, dig, read_json
 from ..errors import (
     EXIT_TIMEOUT,
     CheckFailed,
@@ -305,13 +304,9 @@ class Snapshot:
 
 
 def load_json(text: str, what: str) -> Any:
-    """kubectl's JSON output; ToolError when it is not JSON (or nested beyond Python's limit)."""
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        command = f"kubectl get {what}" if what else "kubectl get"
-        raise ToolError(f"{command} printed something that is not JSON ({why})") from None
+    """kubectl's JSON output; ToolError when it is not JSON (or nested beyond Python's
+    limit): _data.read_json, the one reader of kubectl's JSON."""
+    return read_json(text, f"kubectl get {what}" if what else "kubectl get")
 
 
 def list_items(text: str, what: str) -> list[dict[str, Any]]:
