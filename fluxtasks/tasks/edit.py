@@ -9,16 +9,14 @@ holding the tree lock. `--dry-run` prints the diffs and writes nothing.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from invoke.context import Context
 from invoke.tasks import task
 
-from ._edge import config_path, edge, out, runner, say, warn
+from ._edge import config_path, edge, out, runner, say, warn, writes_tree
 from ._invoke_compat import FluxTask
 
 if TYPE_CHECKING:
@@ -34,18 +32,6 @@ NAMESPACE_HELP = "Namespace of the object (default: defaults.namespace)."
 DEPENDS_HELP = "NAME (same kind, same namespace) or NAMESPACE/NAME that must be ready first; repeat or comma-separate."
 
 
-@contextlib.contextmanager
-def writing_tree(path: Path, name: str) -> Iterator[None]:
-    """The tree lock and signals as exceptions, while task `name` writes the tree of the
-    config at `path`."""
-    from ..config.paths import config_root
-    from ..files.lock import lock_path, tree_lock
-    from ..signals import as_exceptions
-
-    with as_exceptions(), tree_lock(lock_path(config_root(path)), name, shown=".fluxtasks.lock"):
-        yield
-
-
 def _change(
     c: Context,
     name: str,
@@ -58,7 +44,7 @@ def _change(
     from ..offline.config_change import change_config
 
     path = config_path(c)
-    with writing_tree(path, name):
+    with writes_tree(c, name):
         return change_config(
             path, make, say=say, warn=warn, out=out, update=update, dry_run=dry_run,
             components=components,

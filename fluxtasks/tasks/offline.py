@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from invoke.context import Context
 from invoke.tasks import task
 
 from ..errors import CheckFailed
-from ._edge import config_path, edge, out, runner, say, warn
+from ._edge import config_path, edge, out, runner, say, warn, writes_tree
 from ._invoke_compat import FluxTask
-from .edit import writing_tree
 
 
 @task(klass=FluxTask, help={"verbose": "Echo every kubectl command before it runs."})
@@ -58,7 +55,7 @@ def import_config(c: Context, write: bool = False, force: bool = False) -> None:
 
     path = config_path(c)
     refuse_overwrite(path, shown_config(path), write=write, force=force)
-    with writing_tree(path, "flux.import") if write else contextlib.nullcontext():
+    with writes_tree(c, "flux.import", when=write):
         result = import_tree(path)
         written = report_import(result, write=write, say=say, warn=warn, out=out)
         if written is not None:
