@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple
 
-from .._data import as_int, as_mapping, as_mappings, as_text, dig, read_json
+from .._data import as_mapping, as_mappings, as_text, read_json
 from ..errors import (
     EXIT_TIMEOUT,
     CheckFailed,
@@ -90,8 +90,7 @@ class StatusTimedOut(CheckFailed, code=EXIT_TIMEOUT):
     """kubectl gave no answer within its time limit: a failed poll that waits may retry."""
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(NamedTuple):
     type: str
     status: str  # "True" | "False" | "Unknown"
     reason: str = ""
@@ -100,8 +99,10 @@ class Condition:
     observed_generation: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FluxObject:
+class FluxObject(NamedTuple):
+    """One object as the API server reports it (a NamedTuple: thousands are read per poll,
+    and a tuple is built far faster than a frozen dataclass)."""
+
     kind: str
     namespace: str
     name: str
@@ -119,7 +120,9 @@ class FluxObject:
     def key(self) -> Ref:
         return Ref(self.kind, self.namespace, self.name)
 
-    ref = key
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.kind, self.namespace, self.name)
 
     @property
     def display(self) -> str:
@@ -149,8 +152,7 @@ class FluxObject:
         return ready.status if ready else "False"
 
 
-@dataclass(frozen=True, slots=True)
-class Health:
+class Health(NamedTuple):
     """An object's phase, the message that explains it and the condition that decided it."""
 
     phase: Phase
@@ -169,7 +171,7 @@ def classify(obj: FluxObject) -> Health:
         return Health(Phase.TERMINATING, "deletion in progress")
     if obj.suspended:
         return Health(Phase.SUSPENDED, "spec.suspend is true: Flux leaves it alone")
-    if obj.static:
+    if obj.repository_type == "oci" and obj.kind == "HelmRepository":  # static: never reconciled
         return Health(Phase.READY, "Helm repository is Ready")
     if obj.observed_generation != obj.generation:
         observed = "none" if obj.observed_generation is None else obj.observed_generation
@@ -184,7 +186,7 @@ def classify(obj: FluxObject) -> Health:
         if cond.status == "True" and cond.type == "Reconciling":
             running = cond
             break
-    ready = obj.condition("Ready")
+    ready = next((c for c in obj.conditions if c.type == "Ready"), None)
     if ready is None:
         if running is not None:
             return Health(Phase.IN_PROGRESS, running.message or "reconciling", running)
@@ -220,33 +222,55 @@ def ready_message(obj: FluxObject) -> str:
 # ------------------------------------------------------------------ parsing
 
 
+def _text(value: Any) -> str:
+    return value if type(value) is str else ""
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
 def _revision(kind: str, status: Mapping[str, Any]) -> str:
     if kind == "Kustomization":
-        return as_text(status.get("lastAppliedRevision"))
+        return _text(status.get("lastAppliedRevision"))
     if kind == "HelmRelease":
         history = status.get("history")
-        latest = as_mapping(history[0]) if isinstance(history, list) and history else {}
+        latest = history[0] if type(history) is list and history else None
+        latest = latest if type(latest) is dict else {}
         return (
-            as_text(latest.get("chartVersion"))
-            or as_text(status.get("lastAttemptedRevision"))
-            or as_text(status.get("lastAppliedRevision"))
+            _text(latest.get("chartVersion"))
+            or _text(status.get("lastAttemptedRevision"))
+            or _text(status.get("lastAppliedRevision"))
         )
-    return as_text(dig(status, "artifact.revision"))
+    artifact = status.get("artifact")
+    return _text(artifact.get("revision")) if type(artifact) is dict else ""
 
 
 def read_conditions(status: Mapping[str, Any]) -> tuple[Condition, ...]:
-    """`status.conditions` of an object as the API server returns it."""
-    return tuple(
-        Condition(
-            type=as_text(c.get("type")),
-            status=as_text(c.get("status")) or "Unknown",
-            reason=as_text(c.get("reason")),
-            message=as_text(c.get("message")),
-            since=as_text(c.get("lastTransitionTime")),
-            observed_generation=as_int(c.get("observedGeneration")),
-        )
-        for c in as_mappings(status.get("conditions"))
-    )
+    """`status.conditions` of an object as the API server returns it (anything that is not
+    a mapping skipped, a field of another type read as absent). Written out inline: it
+    runs for every object of every poll."""
+    found = status.get("conditions")
+    if type(found) is not list:
+        return ()
+    out = []
+    for c in found:
+        if type(c) is dict:
+            t, st, r, m, since, g = (
+                c.get("type"), c.get("status"), c.get("reason"), c.get("message"),
+                c.get("lastTransitionTime"), c.get("observedGeneration"),
+            )  # fmt: skip
+            out.append(
+                Condition(
+                    t if type(t) is str else "",
+                    st if type(st) is str and st else "Unknown",
+                    r if type(r) is str else "",
+                    m if type(m) is str else "",
+                    since if type(since) is str else "",
+                    g if type(g) is int else None,
+                )
+            )
+    return tuple(out)
 
 
 def item_ref(item: Mapping[str, Any]) -> Ref:
@@ -256,23 +280,27 @@ def item_ref(item: Mapping[str, Any]) -> Ref:
 
 def read_object(item: Mapping[str, Any]) -> FluxObject:
     """Any object of a `kubectl get -o json` List (a HelmChart too), as the model."""
-    kind = as_text(item.get("kind"))
-    meta = as_mapping(item.get("metadata"))
-    spec = as_mapping(item.get("spec"))
-    status = as_mapping(item.get("status"))
+    kind = _text(item.get("kind"))
+    meta, spec, status = item.get("metadata"), item.get("spec"), item.get("status")
+    meta = meta if type(meta) is dict else {}
+    spec = spec if type(spec) is dict else {}
+    status = status if type(status) is dict else {}
+    namespace, name, generation = meta.get("namespace"), meta.get("name"), meta.get("generation")
+    observed, kind_of_repo = status.get("observedGeneration"), spec.get("type")
+    handled = status.get("lastHandledReconcileAt")
     return FluxObject(
-        kind=kind,
-        namespace=as_text(meta.get("namespace")),
-        name=as_text(meta.get("name")),
-        generation=as_int(meta.get("generation")),
-        observed_generation=as_int(status.get("observedGeneration")),
-        suspended=spec.get("suspend") is True,
-        deleting=bool(meta.get("deletionTimestamp")),
-        conditions=read_conditions(status),
-        revision=_revision(kind, status),
-        repository_type=as_text(spec.get("type")) or None,
-        last_handled_reconcile_at=as_text(status.get("lastHandledReconcileAt")) or None,
-        api_version=as_text(item.get("apiVersion")),
+        kind,
+        namespace if type(namespace) is str else "",
+        name if type(name) is str else "",
+        generation if type(generation) is int else None,
+        observed if type(observed) is int else None,
+        spec.get("suspend") is True,
+        bool(meta.get("deletionTimestamp")),
+        read_conditions(status),
+        _revision(kind, status),
+        kind_of_repo if type(kind_of_repo) is str and kind_of_repo else None,
+        handled if type(handled) is str and handled else None,
+        _text(item.get("apiVersion")),
     )
 
 
@@ -293,7 +321,7 @@ class Snapshot:
     def __post_init__(self) -> None:
         index: dict[ObjectKey, FluxObject] = {}
         for obj in self.objects:
-            index.setdefault(obj.key, obj)
+            index.setdefault(obj[:3], obj)  # (kind, namespace, name)
         object.__setattr__(self, "_by_key", index)
 
     def get(self, key: ObjectKey) -> FluxObject | None:
@@ -323,10 +351,10 @@ def snapshot_of(items: Iterable[Mapping[str, Any]]) -> Snapshot:
     objects: list[FluxObject] = []
     raw: dict[ObjectKey, Mapping[str, Any]] = {}
     for item in items:
-        obj = parse_object(item)
-        if obj is not None:
+        if item.get("kind") in REPORTED_KINDS:
+            obj = read_object(item)
             objects.append(obj)
-            raw.setdefault(obj.key, item)
+            raw.setdefault(obj[:3], item)
     return Snapshot(tuple(objects), raw)
 
 

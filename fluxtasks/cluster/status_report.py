@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._text import one_line
 from ..errors import CheckFailed, FluxTasksError
@@ -50,7 +50,16 @@ MISSING_MESSAGE = "declared in config/flux.yaml, not found in the cluster"
 
 def shorten_hashes(text: str) -> str:
     """Cut long hex runs (Git SHAs, digests) to 8 characters, as `flux get` does."""
-    return _HEX_RUN.sub(lambda m: m.group(0)[:8], text)
+    return _HEX_RUN.sub(_first_8, text) if len(text) >= 40 else text
+
+
+def _first_8(match: re.Match[str]) -> str:
+    return match.group(0)[:8]
+
+
+def _cell(text: str) -> str:
+    """Safe to print: control characters escaped (most cells have none to look for)."""
+    return text if text.isprintable() else one_line(text)
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,16 @@ class Filters:
         )
 
 
-@dataclass(frozen=True)
-class StatusRow:
+def _plain(text: str) -> str:
+    """One line: runs of white space (line breaks, tabs) become one space."""
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+        return " ".join(text.split())
+    return text
+
+
+class StatusRow(NamedTuple):
+    """One object of the report (a NamedTuple: one per object, thousands per poll)."""
+
     cluster: str
     key: ObjectKey
     declared: bool
@@ -86,24 +103,35 @@ class StatusRow:
     @property
     def message(self) -> str:
         """The cause of an object that is not Ready; the Ready message of one that is."""
-        finding = self.diagnosis.finding if self.diagnosis else None
+        health, obj = self.health, self.obj
+        finding = self.diagnosis.finding if self.diagnosis is not None else None
         if finding is not None:
             text = finding.message
-        elif self.obj is None:
+        elif obj is None:
             text = MISSING_MESSAGE
-        elif self.ok:
-            text = ready_message(self.obj)
+        elif health.phase is Phase.READY:
+            decided = health.condition
+            text = decided.message if decided is not None else ready_message(obj)
         else:
-            text = self.health.message
-        text = " ".join(text.split())
+            text = health.message
+        text = _plain(text)
         return text if self.key[0] == "HelmRelease" else shorten_hashes(text)
 
     def cells(self) -> list[str]:
         kind, namespace, name = self.key
-        ready = "-" if self.obj is None else self.obj.ready_status
-        revision = (self.obj.revision if self.obj else "") or "-"
-        if kind != "HelmRelease":
-            revision = shorten_hashes(revision)
+        obj = self.obj
+        if obj is None:
+            ready, revision = "-", "-"
+        else:
+            decided = self.health.condition
+            ready = (
+                decided.status
+                if decided is not None and decided.type == "Ready"
+                else obj.ready_status
+            )
+            revision = obj.revision or "-"
+            if kind != "HelmRelease":
+                revision = shorten_hashes(revision)
         mark = "*" if self.declared else " "
         phase = self.health.phase.value
         return [mark, kind, f"{namespace}/{name}", ready, phase, revision, self.message]
@@ -145,13 +173,14 @@ def status_rows(
     by kind, namespace and name. Linear: every lookup is one dict access."""
     rows: list[StatusRow] = []
     seen: set[ObjectKey] = set()
+    get = snapshot.get
     for key in declared:
         if key not in seen:
             seen.add(key)
-            rows.append(_row(key, True, snapshot.get(key), snapshot, conn))
+            rows.append(_row(key, True, get(key), snapshot, conn))
     order = {kind: i for i, kind in enumerate(REPORTED_KINDS)}
     rest = sorted(
-        (obj for obj in snapshot.objects if obj.key not in seen),
+        (obj for obj in snapshot.objects if (obj.kind, obj.namespace, obj.name) not in seen),
         key=lambda o: (order.get(o.kind, len(order)), o.namespace, o.name),
     )
     rows.extend(_row(obj.key, False, obj, snapshot, conn) for obj in rest)
@@ -172,14 +201,12 @@ def format_table(
 ) -> list[str]:
     """Aligned columns two spaces apart; the last column (MESSAGE) takes what is left of
     `width` (None: all of it, as `--wide` and a pipe get), at least MIN_MESSAGE."""
-    table = [list(header), *([one_line(cell) for cell in row] for row in rows)]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
+    table = [list(header), *([_cell(cell) for cell in row] for row in rows)]
+    columns = list(zip(*table, strict=True))[:-1]
+    widths = [max(map(len, column)) for column in columns]
     room = None if width is None else max(width - sum(w + 2 for w in widths), MIN_MESSAGE)
-    lines = []
-    for r in table:
-        padded = "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True))
-        lines.append(f"{padded}  {_fit(r[-1], room)}".rstrip())
-    return lines
+    line = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
+    return [line.format(*r[:-1], _fit(r[-1], room)).rstrip() for r in table]
 
 
 @dataclass(frozen=True)

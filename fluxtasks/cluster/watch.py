@@ -14,16 +14,27 @@ still pending, since when, and how far its controller has got ("running 'upgrade
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from ..durations import format_duration
 from ..errors import CheckFailed, ClusterUnreachable, FluxTasksError, WatchTimeout
 from .connection import Connection, Say, Wait
 from .diagnose import diagnose_polled, object_progress
 from .fleet import parallel
-from .status import ObjectKey, Phase, Ref, Snapshot, StatusTimedOut, read_status, ready_message
+from .status import (
+    ObjectKey,
+    Phase,
+    Ref,
+    Snapshot,
+    StatusTimedOut,
+    classify,
+    read_status,
+    ready_message,
+)
 
 MIN_INTERVAL = 0.01  # seconds: an `--interval 0s` must not spin the API server
 HEARTBEAT = 15.0  # seconds of quiet after which a wait says what it still waits for
@@ -31,9 +42,8 @@ SETTLED = (Phase.READY, Phase.FAILED, Phase.SUSPENDED)  # will not change by wai
 NOT_HANDLED = "reconcile request not handled yet"
 
 
-@dataclass(frozen=True)
-class Observation:
-    """What one poll said about one object."""
+class Observation(NamedTuple):
+    """What one poll said about one object (a NamedTuple: one per object and poll)."""
 
     key: ObjectKey
     phase: Phase
@@ -112,26 +122,24 @@ class _Track:
     def cluster(self) -> str:
         return self.conn.target.cluster
 
-    def observe(self, key: ObjectKey, snapshot: Snapshot) -> Observation:
-        cluster = self.cluster
+    def observe(self, key: ObjectKey, snapshot: Snapshot, now: dt.datetime) -> Observation:
+        """One key in one poll; `now` (wall time) dates the diagnosis of what is not Ready."""
+        cluster = self.conn.target.cluster
         obj = snapshot.get(key)
         if obj is None:
             return Observation(key, Phase.MISSING, "not found in the cluster", cluster=cluster)
-        health = obj.health
-        now = self.conn.clock.wall()
-        ready, progress = ready_message(obj), object_progress(obj, now)
+        health = classify(obj)
+        ready = ready_message(obj)
         if key in self.handled and obj.last_handled_reconcile_at == self.handled[key]:
-            return Observation(
-                key, Phase.IN_PROGRESS, NOT_HANDLED, obj.suspended, ready, cluster, progress
-            )
+            return Observation(key, Phase.IN_PROGRESS, NOT_HANDLED, obj.suspended, ready, cluster)
         message = health.message
-        if health.phase not in (Phase.READY, Phase.IN_PROGRESS):
+        if health.phase is not Phase.READY and health.phase is not Phase.IN_PROGRESS:
             # the cause (the Helm error, a failing source...), not the Stalled summary
             found = diagnose_polled(
                 snapshot, Ref(*key), cluster=cluster, now=now, declared=key in self.declared
             ).finding
             message = found.message if found is not None else message
-        return Observation(key, health.phase, message, obj.suspended, ready, cluster, progress)
+        return Observation(key, health.phase, message, obj.suspended, ready, cluster)
 
     def done(self, outcome: Outcome, elapsed: float, error: FluxTasksError | None = None) -> None:
         self.result = WaitResult(
@@ -218,17 +226,24 @@ class _Waiter:
             where = f"{track.cluster}: " if self.fleet else ""
             self.say(f"{where}polling again after {track.failures} failed poll(s)")
         track.failures, track.polled, track.snapshot = 0, True, snapshot
-        for key in track.keys:
-            obs = track.observe(key, snapshot)
+        now, wall = clock.now(), clock.wall()
+        changes = []
+        for key in track.keys:  # one dict lookup per key: linear in the objects
+            obs = track.observe(key, snapshot, wall)
             track.final[key] = obs
             if obs.phase is Phase.READY:
                 track.since.pop(key, None)
             else:
-                track.since.setdefault(key, clock.now())
+                track.since.setdefault(key, now)
             state = (obs.phase, obs.message, obs.suspended)
             if track.shown.get(key) != state:
                 track.shown[key] = state
-                self.say(obs.describe(self.fleet))
+                changes.append(obs.describe(self.fleet))
+        if changes:
+            self.said = now
+            stamp = f"[{elapsed_label(now - self.start)}] "
+            for line in changes:
+                self.conn.say(stamp + line)
         phases = [track.final[key].phase for key in track.keys]
         elapsed = clock.now() - self.start
         failed = self.stop_on_failure and Phase.FAILED in phases
