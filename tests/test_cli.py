@@ -113,3 +113,28 @@ def test_help_names_the_positionals_and_shows_an_example(name: str) -> None:
         assert any(positional.upper() in line for line in usage), (positional, docstring)
     assert "Example:" in docstring, docstring
     assert f"invoke flux.{name}" in docstring.split("Example:", 1)[1], docstring
+
+
+# ---------------------------------------------------------------- docs
+
+
+@pytest.mark.parametrize(
+    ("target", "task"),
+    [
+        ("make flux-install", "invoke flux.install"),
+        ("make flux-apply-sources", "invoke flux.apply-sources"),
+        ("make flux-apply-kustomizations", "invoke flux.apply-kustomizations"),
+        ("make flux-apply-helm-releases", "invoke flux.apply-helm-releases"),
+        ("make flux-apply-all", "invoke flux.apply "),
+        ("make flux-update", "invoke flux.update"),
+        ("make flux-update-with-gotk", "invoke flux.update --components"),
+        ("PROW_ENV", "--cluster"),
+    ],
+)
+def test_migration_maps_each_make_target_to_its_task(target: str, task: str) -> None:
+    rows = [
+        line for line in (PROJECT / "docs" / "migration.md").read_text().splitlines()
+        if line.startswith(f"| `{target}")
+    ]
+    assert rows, f"docs/migration.md has no row for {target}"
+    assert task in rows[0].split(" | ", 1)[1]
