@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import deque
 from collections.abc import Callable
 
@@ -126,6 +127,9 @@ class CappedSink:
     def __init__(
         self, sink: Callable[[str], None], head: int = HEAD_LINES * 5, tail: int = TAIL_LINES
     ) -> None:
+        # sh calls a sink from its reader thread; `close` runs in the caller's, possibly
+        # while an interrupted command's last lines still arrive
+        self._lock = threading.Lock()
         self._sink = sink
         self._head = head
         self._tail: deque[str] = deque(maxlen=tail)
@@ -134,24 +138,26 @@ class CappedSink:
         self._cut_chars = 0
 
     def __call__(self, line: str) -> None:
-        self._seen += 1
-        if self._seen <= self._head:
-            self._sink(_capped_keeping_newline(line))
-            return
-        if len(self._tail) == self._tail.maxlen:
-            dropped = self._tail[0]
-            self._cut_lines += 1
-            self._cut_chars += len(dropped)
-        self._tail.append(_capped_keeping_newline(line))
+        with self._lock:
+            self._seen += 1
+            if self._seen <= self._head:
+                self._sink(_capped_keeping_newline(line))
+                return
+            if len(self._tail) == self._tail.maxlen:
+                dropped = self._tail[0]
+                self._cut_lines += 1
+                self._cut_chars += len(dropped)
+            self._tail.append(_capped_keeping_newline(line))
 
     def close(self) -> None:
         """Pass on what was held back: the note of the cut, then the tail."""
-        if self._cut_lines:
-            self._sink(cut_note(self._cut_lines, self._cut_chars) + "\n")
-        tail, self._tail = list(self._tail), deque(maxlen=self._tail.maxlen)
-        self._cut_lines = self._cut_chars = 0
-        for line in tail:
-            self._sink(line)
+        with self._lock:
+            if self._cut_lines:
+                self._sink(cut_note(self._cut_lines, self._cut_chars) + "\n")
+            tail, self._tail = list(self._tail), deque(maxlen=self._tail.maxlen)
+            self._cut_lines = self._cut_chars = 0
+            for line in tail:
+                self._sink(line)
 
 
 def _capped_keeping_newline(line: str) -> str:

@@ -46,8 +46,14 @@ def no_debris(tree: Tree) -> None:
     assert not (tree.root / ".fluxtasks.lock").exists()
 
 
-@pytest.mark.parametrize(("signum", "code"), SIGNALS, ids=SIGNAL_IDS)
-@pytest.mark.parametrize("phase", list(PHASES))
+# SIGTERM at every phase; SIGHUP (handled by the same code) at one phase of each kind:
+# outside any critical section, during the swap, at its very last step.
+CASES = [(phase, signal.SIGTERM, 143) for phase in PHASES] + [
+    (phase, signal.SIGHUP, 129) for phase in ("plan", "swap", "prune-last")
+]
+
+
+@pytest.mark.parametrize(("phase", "signum", "code"), CASES, ids=[f"{p}-{signal.Signals(s).name}" for p, s, _ in CASES])
 def test_sigterm_and_sighup_at_each_phase_change_nothing(
     stale: Tree, tmp_path: Path, phase: str, signum: int, code: int
 ) -> None:

@@ -107,16 +107,25 @@ def test_json_nested_too_deep_is_one_line(env: Env, task: str) -> None:
 # ---------------------------------------------------------------- the wrong cluster
 
 
-@pytest.mark.parametrize("task", ["status", "apply", "suspend", "recover-hr", "install"])
-def test_the_context_of_another_declared_cluster_is_refused(env: Env, task: str) -> None:
+def run_together(env: Env, runs: dict[str, list[str]]) -> dict[str, tuple[int, str]]:
+    """Start every run at once (they only start up and refuse), then collect exit and stderr."""
+    procs = {name: env.fake.start(*args, config=env.config) for name, args in runs.items()}
+    out = {}
+    for name, proc in procs.items():
+        _, err = proc.communicate(timeout=120)
+        out[name] = (proc.returncode, err)
+    return out
+
+
+def test_the_context_of_another_declared_cluster_is_refused_by_every_task(env: Env) -> None:
     """--cluster canary with prod's context would run canary's task on prod."""
     env.fake.seed(declared_ready())
-    result = env.run(*TASKS[task], "--cluster", "canary", "--context", PROD)
-    assert result.returncode == 3
-    assert result.stderr == (
+    runs = {task: [*args, "--cluster", "canary", "--context", PROD] for task, args in TASKS.items()}
+    refusal = (
         f"refusing --context '{PROD}' for cluster canary: it is the context of cluster prod in "
         f"config/flux.yaml; pass --cluster prod to work on prod, or a context that reaches canary\n"
     )
+    assert run_together(env, runs) == {task: (3, refusal) for task in TASKS}
     assert env.fake.calls() == []
 
 
@@ -162,14 +171,13 @@ ZERO_OR_LESS = [
 ]
 
 
-@pytest.mark.parametrize(("args", "option", "value"), ZERO_OR_LESS, ids=[f"{a[0]} {o} {v}" for a, o, v in ZERO_OR_LESS])
-def test_a_timeout_or_interval_of_zero_or_less_is_refused_before_the_cluster(
-    env: Env, args: list[str], option: str, value: str
-) -> None:
+def test_a_timeout_or_interval_of_zero_or_less_is_refused_before_the_cluster(env: Env) -> None:
     env.fake.seed(declared_ready())
-    result = env.run(*args, "--cluster", "canary", option, value)
-    assert result.returncode == 4
-    assert result.stderr == f"{option}: must be a positive duration (e.g. 30s, 5m), got {value!r}\n"
+    runs = {f"{a[0]} {o} {v}": [*a, "--cluster", "canary", o, v] for a, o, v in ZERO_OR_LESS}
+    assert run_together(env, runs) == {
+        f"{a[0]} {o} {v}": (4, f"{o}: must be a positive duration (e.g. 30s, 5m), got {v!r}\n")
+        for a, o, v in ZERO_OR_LESS
+    }
     assert env.fake.calls() == []
 
 
