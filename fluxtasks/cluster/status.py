@@ -327,9 +327,6 @@ class Snapshot:
     def get(self, key: ObjectKey) -> FluxObject | None:
         return self._by_key.get(key)
 
-    def by_key(self) -> dict[ObjectKey, FluxObject]:
-        return dict(self._by_key)
-
 
 def load_json(text: str, what: str) -> Any:
     """kubectl's JSON output; ToolError when it is not JSON (or nested beyond Python's
