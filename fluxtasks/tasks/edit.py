@@ -189,15 +189,15 @@ def add_helm_release(
     _change(c, "flux.add-helm-release", make, update=update, dry_run=dry_run)
 
 
-@task(
-    klass=FluxTask,
-    help={
-        "release": "Name of a HelmRelease declared in config/flux.yaml.",
-        "version": "The chart version (or semver range) to pin.",
-        "namespace": "Namespace of the release, when several share its name.",
-        **EDIT_HELP,
-    },
-)
+SET_VERSION_HELP = {
+    "release": "Name of a HelmRelease declared in config/flux.yaml.",
+    "version": "The chart version (or semver range) to pin.",
+    "namespace": "Namespace of the release, when several share its name.",
+    **EDIT_HELP,
+}
+
+
+@task(klass=FluxTask, help=SET_VERSION_HELP)
 @edge
 def set_version(
     c: Context, release: str, version: str, namespace: str | None = None,
@@ -212,6 +212,33 @@ def set_version(
 
     make = partial(set_release_version, release=release, version=version, namespace=namespace)
     _change(c, "flux.set-version", make, update=update, dry_run=dry_run)
+
+
+@task(
+    klass=FluxTask,
+    help={
+        "version": "The Flux release to pin, e.g. v2.4.0 (v2.0.0 to v2.9.x).",
+        "allow_downgrade": "Allow a version older than the pinned one.",
+        "dry-run": "Print what would change; write nothing.",
+    },
+)
+@edge
+def upgrade(c: Context, version: str, allow_downgrade: bool = False, dry_run: bool = False) -> None:
+    """Pin another Flux version: set flux.version, re-render, regenerate the components, validate.
+
+    invoke flux.upgrade VERSION [--allow-downgrade]
+    Example: invoke flux.upgrade v2.4.0
+
+    The components file is regenerated when the flux CLI on PATH is that version
+    (flux version --client); otherwise the task says what to run to finish.
+    """
+    from ..offline.upgrade import Upgrade, report_validation
+
+    plan = Upgrade(version, allow_downgrade, runner(c), say)
+    changed = _change(c, "flux.upgrade", plan.edit, dry_run=dry_run, components=plan.components)
+    plan.summarize(changed)
+    if not dry_run:
+        report_validation(config_path(c), runner(c), say, warn)
 
 
 @task(
@@ -240,30 +267,3 @@ def remove(
 
     make = partial(take_out, kind=kind, name=resource, namespace=namespace)
     _change(c, "flux.remove", make, update=update, dry_run=dry_run)
-
-
-@task(
-    klass=FluxTask,
-    help={
-        "version": "The Flux release to pin, e.g. v2.4.0 (v2.0.0 to v2.9.x).",
-        "allow_downgrade": "Allow a version older than the pinned one.",
-        "dry-run": "Print what would change; write nothing.",
-    },
-)
-@edge
-def upgrade(c: Context, version: str, allow_downgrade: bool = False, dry_run: bool = False) -> None:
-    """Pin another Flux version: set flux.version, re-render, regenerate the components, validate.
-
-    invoke flux.upgrade VERSION [--allow-downgrade]
-    Example: invoke flux.upgrade v2.4.0
-
-    The components file is regenerated when the flux CLI on PATH is that version
-    (flux version --client); otherwise the task says what to run to finish.
-    """
-    from ..offline.upgrade import Upgrade, report_validation
-
-    plan = Upgrade(version, allow_downgrade, runner(c), say)
-    changed = _change(c, "flux.upgrade", plan.edit, dry_run=dry_run, components=plan.components)
-    plan.summarize(changed)
-    if not dry_run:
-        report_validation(config_path(c), runner(c), say, warn)
