@@ -443,3 +443,29 @@ def test_watch_without_fail_fast_reports_failing_once_and_runs_to_its_timeout(en
     assert result.returncode == 124, result.stderr
     assert result.stdout.count("Kustomization flux-system/apps: failing") == 1
     assert "  Kustomization flux-system/apps: failing - health check failed" in result.stderr
+
+
+def test_why_all_as_json_is_one_document_naming_the_cluster_that_is_down(env: Env) -> None:
+    canary = {"objects": replaced(s.values_error("karpenter")), "deployments": d.flux_deployments()}
+    env.fake.state_file.write_text(two(canary, {"unreachable": "timeout"}))
+    result = env.run("flux.why", *HR, "--cluster", "all", "-o", "json")
+    assert result.returncode == 5
+    doc = json.loads(result.stdout)
+    assert [(c["cluster"], c["reachable"]) for c in doc["clusters"]] == [
+        ("canary", True), ("prod", False),
+    ]  # fmt: skip
+    assert doc["clusters"][0]["diagnosis"]["cause"]["kind"] == "values-error"
+    assert doc["clusters"][1]["diagnosis"] is None
+    assert doc["clusters"][1]["error"].startswith("cannot reach cluster prod")
+
+
+def test_why_of_a_failing_source_reconciles_it(env: Env) -> None:
+    env.seed(replaced(s.git_repository("k8s-io", ready=False)))
+    result = env.run("flux.why", "git", "k8s-io", "--cluster", "canary")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[1].startswith(
+        "Cause: failed to checkout and determine revision"
+    )
+    assert next_line(result.stdout) == (
+        "next: invoke flux.reconcile git k8s-io -n flux-system --cluster canary"
+    )
