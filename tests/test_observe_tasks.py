@@ -469,3 +469,17 @@ def test_why_of_a_failing_source_reconciles_it(env: Env) -> None:
     assert next_line(result.stdout) == (
         "next: invoke flux.reconcile git k8s-io -n flux-system --cluster canary"
     )
+
+
+def test_dry_run_on_all_clusters_prints_each_read_once_in_order(env: Env) -> None:
+    env.fake.state_file.write_text(two({"objects": healthy()}, {"objects": healthy()}))
+    for task in (["flux.status"], ["flux.watch"], ["flux.why", *HR]):
+        result = env.run(*task, "--cluster", "all", "--dry-run")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert all(line.startswith("would run: kubectl ") for line in lines), lines
+        contexts = [line.rsplit("--context ", 1)[1] for line in lines]
+        assert contexts == sorted(contexts, key=[CANARY, PROD].index)  # canary's, then prod's
+        assert set(contexts) == {CANARY, PROD}
+    assert env.fake.calls() == []

@@ -59,14 +59,20 @@ class Outcome(Generic[T]):
         return isinstance(self.error, ClusterUnreachable)
 
 
-def parallel(work: Callable[[T], U], items: Sequence[T]) -> list[U | BaseException]:
+def parallel(
+    work: Callable[[T], U], items: Sequence[T], *, in_turn: bool = False
+) -> list[U | BaseException]:
     """`work(item)` for every item, side by side; each result or exception in item order.
-    One item runs in this thread (no thread is worth starting for it)."""
-    if len(items) == 1:
-        try:
-            return [work(items[0])]
-        except Exception as exc:  # handed back as that item's result
-            return [exc]
+    One item, or `in_turn` (a dry run: its printed commands must not interleave), runs in
+    this thread, one after another."""
+    if len(items) == 1 or in_turn:
+        out: list[U | BaseException] = []
+        for item in items:
+            try:
+                out.append(work(item))
+            except Exception as exc:  # handed back as that item's result
+                out.append(exc)
+        return out
     results: list[U | BaseException] = [RuntimeError("not run")] * len(items)
 
     def run(i: int, item: T) -> None:
@@ -89,7 +95,8 @@ def each_cluster(conns: Sequence[Connection], work: Callable[[Connection], T]) -
     """`work(conn)` on every cluster side by side. A FluxTasksError becomes that cluster's
     Outcome; anything else (a bug, Ctrl-C) is raised."""
     out: list[Outcome[T]] = []
-    for conn, result in zip(conns, parallel(work, list(conns)), strict=True):
+    in_turn = any(conn.dry_run for conn in conns)
+    for conn, result in zip(conns, parallel(work, list(conns), in_turn=in_turn), strict=True):
         if isinstance(result, FluxTasksError):
             out.append(Outcome(conn, error=result))
         elif isinstance(result, BaseException):

@@ -195,7 +195,11 @@ class _Waiter:
         def read(track: _Track) -> Snapshot:
             return read_status(track.conn, timeout=track.conn.time_left(deadline))
 
-        for track, got in zip(live, parallel(read, live), strict=True):
+        in_turn = self.conn.dry_run  # printed commands must not interleave
+        results = parallel(read, live, in_turn=in_turn)
+        if self.conn.dry_run:
+            return  # nothing was read: nothing to observe
+        for track, got in zip(live, results, strict=True):
             if isinstance(got, CheckFailed | ClusterUnreachable):
                 self.failed_poll(track, got, deadline)
             elif isinstance(got, BaseException):
