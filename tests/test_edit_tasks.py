@@ -9,10 +9,13 @@ the library's rollback when the update fails after the config was written.
 from __future__ import annotations
 
 import difflib
+import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import Tree, run_invoke
+from phased import Stage, finish, signal_group, start, wait_for
 
 from fluxtasks.config.edit import add_kustomization
 from fluxtasks.errors import EXIT_INPUT
@@ -440,3 +443,33 @@ def test_setting_the_version_it_has_changes_nothing(project: Tree) -> None:
     assert done.stdout.startswith(
         "config/flux.yaml: HelmRelease apps/base: chart version is 2.0.0 already\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("event", "match"),
+    [
+        ("os.rename", "flux.yaml.fluxtasks-"),  # the new config about to be swapped in
+        ("open", "flux-ks-monitoring.yaml.fluxtasks-"),  # config written, the update staging
+        ("os.link", "flux-ks-monitoring.yaml.fluxtasks-"),  # the update's new file linked in
+    ],
+)
+def test_a_signal_at_any_phase_leaves_every_file_as_it_was(
+    project: Tree, tmp_path: Path, event: str, match: str
+) -> None:
+    """The child stops where it is told (tests/phased.py), the test sends SIGINT, and the
+    config, resources/ and the new folder are as before: exit 130."""
+    before, files = project.config.read_bytes(), project.snapshot()
+    marker = tmp_path / "reached"
+    proc = start(
+        project.config,
+        [Stage(event, match, 1, str(marker))],
+        "flux.add-kustomization",
+        "monitoring",
+    )
+    wait_for(marker, proc)
+    signal_group(proc, signal.SIGINT)
+    _, err = finish(proc)
+    assert (proc.returncode, err) == (130, "interrupted\n")
+    assert project.config.read_bytes() == before
+    assert project.snapshot() == files
+    assert not (project.root / ".fluxtasks.lock").exists()

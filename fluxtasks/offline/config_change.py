@@ -121,22 +121,29 @@ def _make_folder(config: Config, folder: str | None) -> Path | None:
 
 
 def _write(path: Path, shown: str, old_text: str, new_text: str, plan: Plan | None) -> None:
-    """The new config, then the plan; the old config back when the plan does not go
-    through (the plan undoes its own files)."""
+    """The new config, then the plan; the old config back when either does not go through
+    (a signal may land just after the config's rename; the plan undoes its own files)."""
     with contextlib.suppress(OSError):
         if path.read_bytes().decode("utf-8", errors="replace") != old_text:
             raise InputError(
                 f"{shown}: changed on disk while the edit was made; nothing was written: run it again"
             )
-    write_text(path, new_text, shown)
-    if plan is None:
-        return
     try:
-        apply_plan(plan)
+        write_text(path, new_text, shown)
+        if plan is not None:
+            apply_plan(plan)
     except BaseException:
         with critical():
-            write_text(path, old_text, shown)
+            if _text_of(path) != old_text:
+                write_text(path, old_text, shown)
         raise
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _show_dry_run(
