@@ -190,6 +190,7 @@ class ShExecutor:
         with _Relay() as relay:
             try:
                 running = command(*args[1:], **kwargs)
+                _RUNNING.add(running.pid)
                 relay.started(running.pid)  # a new group's id is its leader's pid
                 limit = _Limit(running.pid, timeout)
                 running.wait()
@@ -200,6 +201,8 @@ class ShExecutor:
             finally:
                 if limit is not None:
                     limit.cancel()
+                if running is not None:
+                    _RUNNING.discard(running.pid)
         process = running.process
         stdout = _text(process.stdout) if on_stdout is None else ""
         stderr = _text(process.stderr) if on_stderr is None else ""
@@ -210,6 +213,20 @@ class ShExecutor:
 
     def _env(self) -> Mapping[str, str]:
         return dict(os.environ) if self.env is None else self.env
+
+
+# The process groups of the commands running now, in every thread. A command started by
+# another thread than the main one gets no signal relayed to it (only the main thread
+# receives signals): when the main thread stops while other threads wait on commands
+# (`--cluster all` reads every cluster side by side), it kills them with kill_running().
+_RUNNING: set[int] = set()
+
+
+def kill_running() -> None:
+    """Kill every command still running, with its whole process group, whichever thread
+    started it: nothing a task started outlives it."""
+    for group in list(_RUNNING):
+        _kill_group(group, signal.SIGKILL)
 
 
 def _kill_group(group: int, signum: int) -> None:

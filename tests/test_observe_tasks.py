@@ -8,6 +8,9 @@ carry the `--cluster` in use. Outcomes are asserted, never durations.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -483,3 +486,43 @@ def test_dry_run_on_all_clusters_prints_each_read_once_in_order(env: Env) -> Non
         assert contexts == sorted(contexts, key=[CANARY, PROD].index)  # canary's, then prod's
         assert set(contexts) == {CANARY, PROD}
     assert env.fake.calls() == []
+
+
+def _gone(pid: int) -> bool:
+    """Ended: no such process, or a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_ctrl_c_during_all_ends_at_once_and_leaves_no_kubectl_behind(env: Env) -> None:
+    """The other clusters are read in other threads, which no signal reaches: the task kills
+    their commands itself (a kubectl that hangs there, with a child of its own)."""
+    env.fake.state_file.write_text(two({"objects": healthy()}, {"objects": healthy()}))
+    hang = {"FLUXTASKS_FAKE_HANG": f"kubectl get @{PROD}", "FLUXTASKS_FAKE_HANG_AT": "start",
+            "FLUXTASKS_FAKE_HANG_CHILD": "1", "FLUXTASKS_FAKE_HANG_MAX": "60"}  # fmt: skip
+    proc = env.fake.start("flux.status", "--cluster", "all", config=env.config, env=hang)
+    try:
+        for _ in range(2000):  # the hanging kubectl says so in its marker file
+            if env.fake.marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert env.fake.marker.exists(), "kubectl never hung"
+        hung = [int(pid) for pid in env.fake.marker.read_text().split()]
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal: our process group only
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in err
+    for _ in range(500):  # SIGKILLed by the task; the child is reaped by init soon after
+        if all(_gone(pid) for pid in hung):
+            break
+        time.sleep(0.01)
+    assert len(hung) == 2 and all(_gone(pid) for pid in hung), hung

@@ -3,9 +3,9 @@ pinned to its own context, and their reads run side by side, so a report over ev
 takes about as long as the slowest cluster, not the sum of them.
 
 Each cluster's work runs in a daemon thread of its own: Ctrl-C reaches the main thread,
-which stops waiting at once; a kubectl call still running in a worker then ends at its own
-time limit (its process runs in a group of its own, which the terminal's Ctrl-C does not
-reach). Results come back in the order of the clusters, an exception as the result of the
+which stops waiting at once and kills the commands still running in the workers (each runs
+in a process group of its own, which the terminal's Ctrl-C does not reach): nothing
+outlives the task. Results come back in the order of the clusters, an exception as the result of the
 cluster that raised it, so one unreachable cluster never hides the others.
 """
 
@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 
 from ..config.model import Config
 from ..errors import ClusterUnreachable, FluxTasksError
+from ..runner import kill_running
 from .connection import Connection
 from .target import ClusterTarget
 
@@ -86,8 +87,12 @@ def parallel(
     ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # Ctrl-C reaches this thread only: end the others' commands
+        kill_running()
+        raise
     return results
 
 
