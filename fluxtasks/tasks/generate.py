@@ -8,7 +8,7 @@ from invoke.context import Context
 from invoke.tasks import task
 
 from ..errors import CheckFailed
-from ._edge import config_path, edge, load, out, runner, say, warn
+from ._edge import config_path, edge, load, out, runner, say, warn, writes_tree
 from ._invoke_compat import FluxTask
 
 if TYPE_CHECKING:
@@ -31,33 +31,43 @@ def update(
 
     Example: invoke flux.update --check
     """
-    from ..files.atomic import apply_plan
     from ..render.components import export_components
     from ..render.update import plan_update
 
-    config = load(c)
-    fresh = export_components(config, runner(c, echo=verbose)) if components else None
-    plan = plan_update(config, components_output=fresh)
-    for note in (*config.warnings, *plan.notes):
-        warn(note)
-    if check:
-        return _check(plan)
-    apply_plan(plan)
-    _report_written(plan)
+    with writes_tree(c, "flux.update", when=not check):  # the lock, before the config is read
+        config = load(c)
+        fresh = export_components(config, runner(c, echo=verbose)) if components else None
+        plan = plan_update(config, components_output=fresh)
+        for note in (*config.warnings, *plan.notes):
+            warn(note)
+        if check:
+            return _check(plan)
+        _write(plan)
 
 
 def _check(plan: Plan) -> None:
-    """--check: the diff on stdout and exit 1 when anything would change."""
-    if not plan.has_drift:
+    """--check: the diff on stdout and exit 1 when anything would change, or when a killed
+    run left temp files behind."""
+    if not plan.has_drift and not plan.leftovers:
         say(f"up to date: {len(plan.changes)} generated file(s) match config/flux.yaml")
         return
     out(plan.diff())
-    problems = [f"drift: {note}" for note in plan.drift_notes]
+    problems = [*plan.leftover_lines(), *(f"drift: {note}" for note in plan.drift_notes)]
     if plan.pending:
         problems.append(
             f"{len(plan.pending)} generated file(s) out of date: run `invoke flux.update` and commit the result"
         )
     raise CheckFailed(*problems)
+
+
+def _write(plan: Plan) -> None:
+    """Remove what killed runs left (the lock is held), write the plan, report it."""
+    from ..files.atomic import apply_plan, remove_leftovers
+
+    for note in remove_leftovers(plan):
+        warn(note)
+    apply_plan(plan)
+    _report_written(plan)
 
 
 def _report_written(plan: Plan) -> None:
