@@ -209,6 +209,11 @@ CASES = [
         id="yaml-alias",
     ),
     pytest.param(
+        MINIMAL_CONFIG.replace("  canary: {context: prow-canary-cluster}", "  canary: {context: prow-canary-cluster}\n  all: {context: x}"),
+        ["config/flux.yaml:9:3: clusters.all: 'all' is reserved: --cluster all selects every cluster"],
+        id="cluster-named-all",
+    ),
+    pytest.param(
         MINIMAL_CONFIG.replace("flux:\n", "flux:\n  version: v2.2.0\n", 1),
         ["config/flux.yaml:3:3: flux.version: duplicate key"],
         id="duplicate-key",

@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ..config.model import Config
+from ..config.model import ALL_CLUSTERS, Config
 from ..errors import ClusterUnreachable, FluxTasksError
 from ..runner import kill_running
 from .connection import Connection
 from .target import ClusterTarget
 
-ALL = "all"  # --cluster all, PROW_ENV=all
+ALL = ALL_CLUSTERS  # --cluster all, PROW_ENV=all
 T = TypeVar("T")
 U = TypeVar("U")
 

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# `--cluster all` (and PROW_ENV=all) selects every declared cluster, so no cluster may be
+# called that.
+ALL_CLUSTERS = "all"
+
 
 @dataclass(frozen=True)
 class ObjectRef:

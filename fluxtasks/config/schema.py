@@ -45,6 +45,7 @@ from .fields import Field, Section
 from .helm_releases import HELM_RELEASE
 from .kustomizations import KUSTOMIZATION
 from .load import TOP_KEYS
+from .model import ALL_CLUSTERS
 from .settings import CLUSTER, DEFAULTS, FLUX, OUTPUT
 from .sources import HELP as SOURCES_HELP
 from .sources import PATH as SOURCES_PATH
@@ -134,7 +135,7 @@ def config_schema() -> dict[str, Any]:
     clusters = {
         "type": "object",
         "description": CLUSTER.help,
-        "propertyNames": {"pattern": NAME.schema["pattern"]},
+        "propertyNames": {"pattern": NAME.schema["pattern"], "not": {"const": ALL_CLUSTERS}},
         "additionalProperties": entry_schema(CLUSTER),
     }
     properties = {

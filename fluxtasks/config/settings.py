@@ -34,7 +34,7 @@ from .fields import (
     read_fields,
     resolve_default,
 )
-from .model import Cluster
+from .model import ALL_CLUSTERS, Cluster
 from .reader import Reader, kind_of
 from .refs import source_ref
 from .types import DURATION, NAME, RELATIVE_PATH, RESOURCES_FILE, ROOT_FILE, STRING
@@ -213,6 +213,13 @@ def read_clusters(reader: Reader, doc: Document, node: Node) -> dict[str, Cluste
         if name is None:
             continue
         where = f"{CLUSTER.path}.{name}"
+        if name == ALL_CLUSTERS:
+            reader.error(
+                key_node,
+                where,
+                f"{ALL_CLUSTERS!r} is reserved: --cluster {ALL_CLUSTERS} selects every cluster",
+            )
+            continue
         if name in clusters:
             reader.error(key_node, where, "duplicate key")
             continue
