@@ -57,9 +57,13 @@ if _problem is not None:
     raise SystemExit(2)
 
 from fluxtasks.tasks import flux  # noqa: E402  (after the check above)
-from fluxtasks.tasks._invoke_compat import exit_input_on_parse_errors  # noqa: E402
+from fluxtasks.tasks._invoke_compat import (  # noqa: E402
+    exit_input_on_parse_errors,
+    quiet_broken_pipe,
+)
 
 exit_input_on_parse_errors()
+quiet_broken_pipe()
 ns = Collection()
 # Paths in the config are relative to the folder that holds config/; the default
 # config sits next to this file. INVOKE_FLUX_CONFIG=path overrides it.

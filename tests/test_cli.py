@@ -138,3 +138,19 @@ def test_migration_maps_each_make_target_to_its_task(target: str, task: str) -> 
     ]
     assert rows, f"docs/migration.md has no row for {target}"
     assert task in rows[0].split(" | ", 1)[1]
+
+
+@pytest.mark.parametrize("args", [["--list"], ["--help", "flux.status"]])
+def test_a_reader_that_went_away_ends_the_run_without_a_traceback(args: list[str]) -> None:
+    """`invoke --list | head`: the pipe is closed while Invoke still prints."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write now fails with EPIPE, whatever the pipe's buffer holds
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "invoke", *args],
+            cwd=PROJECT, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.returncode == 1

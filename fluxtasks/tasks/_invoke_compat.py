@@ -9,6 +9,9 @@
   required. `flux.recover-hr RELEASE` must also run as `flux.recover-hr --all-failed`,
   without a RELEASE: once that flag is given, the RELEASE argument reads as given (""), so
   the parser stops asking for it. tests/test_cluster_tasks.py pins both forms.
+* A closed pipe. `invoke --list | head` closes the pipe while Invoke still prints, and
+  Invoke's own printing ends in a BrokenPipeError traceback: `quiet_broken_pipe` ends such
+  a run quietly (exit 1), as the tasks themselves do.
 * Command-line errors. Invoke ends a command line it cannot parse (a missing positional,
   an unknown option, an option without its value) with exit 1, which here means "a check
   found something". `exit_input_on_parse_errors` makes them exit 4, invalid input, as
@@ -113,3 +116,20 @@ def exit_input_on_parse_errors() -> None:
             raise Exit(f"{exc}; see {where}", code=EXIT_INPUT) from None
 
     program.parse_tasks = parse_tasks_exiting_4
+
+
+def quiet_broken_pipe() -> None:
+    """End a run whose reader went away (`invoke --list | head`) without a traceback."""
+    import os
+    import sys
+
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        if not issubclass(kind, BrokenPipeError):
+            previous(kind, exc, tb)
+            return
+        # stdout is gone: point it at /dev/null so the flush at exit cannot complain again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    sys.excepthook = hook
